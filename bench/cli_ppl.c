@@ -1,0 +1,128 @@
+// `pcbench ppl`: perplexity of text files, fixed windows (protocol in perplexity.h).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "kernels.h"
+#include "model.h"
+#include "perplexity.h"
+#include "tokenizer.h"
+
+static void help(void) {
+    puts("usage: pcbench ppl [--ctx N] [--max-tokens M] [-m MODEL.gguf] [-t THREADS] [--json] FILE...\n\n"
+         "Perplexity of UTF-8 text files. Each file is tokenized whole (no BOS) and split into\n"
+         "consecutive non-overlapping windows of N tokens (stride = N, default 2048); a final partial\n"
+         "window counts when it has >= 2 tokens; every window starts from an empty cache at position 0\n"
+         "and all its tokens but the first are predicted. Files are pooled: PPL = exp(total NLL /\n"
+         "predicted tokens). --max-tokens keeps only the first M tokens of each file.\n"
+         "JSON: {ppl, tokens, windows, ctx, stride, files:[{file, ppl, tokens}], seconds}.");
+}
+
+static void progress(void *user, long done, long total) {
+    if (isatty(2)) fprintf(stderr, "\r  %s: %ld / %ld tokens", (const char *)user, done, total);
+}
+
+static int parse_pos_int(const char *opt, const char *v, long *out) {
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || x < 2 || x > (1L << 30)) {
+        fprintf(stderr, "pcbench ppl: %s expects an integer >= 2, got '%s'\n", opt, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int cmd_ppl(int argc, char **argv) {
+    cli_common c;
+    cli_common_init(&c);
+    long ctx = 2048, max_tokens = 0;
+    const char **files = calloc(argc, sizeof *files);
+    int n_files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return free(files), help(), 0;
+        int r = cli_common_option(&c, argc, argv, &i);
+        if (r < 0) return free(files), 2;
+        if (r) continue;
+        if (!strcmp(a, "--ctx") || !strcmp(a, "--max-tokens")) {
+            if (i + 1 >= argc || parse_pos_int(a, argv[i + 1], !strcmp(a, "--ctx") ? &ctx : &max_tokens))
+                return fprintf(stderr, "%s", i + 1 >= argc ? "pcbench ppl: option needs a value\n" : ""), free(files), 2;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "pcbench ppl: unknown option '%s' (see --help)\n", a);
+            return free(files), 2;
+        } else {
+            files[n_files++] = a;
+        }
+    }
+    if (!n_files) {
+        fprintf(stderr, "pcbench ppl: give at least one text file (see --help)\n");
+        return free(files), 2;
+    }
+    kernels_set_num_threads(c.threads);
+    model *m = model_load(c.model_path);
+    if (!m) return free(files), cli_error("ppl");
+    tokenizer *tok = tokenizer_from_gguf(&m->gguf);
+    if (!tok) return free(files), model_free(m), cli_error("ppl");
+    if (ctx > m->cfg.context_length)
+        fprintf(stderr, "pcbench ppl: note: --ctx %ld exceeds the trained context %d (extrapolation)\n", ctx,
+                m->cfg.context_length);
+    ppl_stats total = {0};
+    cJSON *jfiles = cJSON_CreateArray();
+    int rc = 0;
+    for (int f = 0; f < n_files && !rc; f++) {
+        size_t len;
+        char *text = read_text_file(files[f], &len);
+        int32_t *ids = NULL;
+        size_t n = 0;
+        if (!text || tokenizer_encode(tok, text, len, 0, &ids, &n)) {
+            rc = -1;
+        } else {
+            if (max_tokens && (long)n > max_tokens) n = (size_t)max_tokens;
+            ppl_stats one = {0};
+            rc = perplexity_accumulate(m, ids, (long)n, (int)ctx, &one, c.json ? NULL : progress, (void *)files[f]);
+            if (!rc) {
+                if (!c.json) fprintf(stderr, "%s", isatty(2) ? "\n" : "");
+                if (!c.json) printf("%-60s ppl %8.4f  (%ld predicted tokens, %d windows)\n", files[f], ppl_value(&one),
+                                    one.n_predicted, one.n_windows);
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddStringToObject(e, "file", files[f]);
+                cJSON_AddNumberToObject(e, "ppl", ppl_value(&one));
+                cJSON_AddNumberToObject(e, "tokens", (double)one.n_predicted);
+                cJSON_AddItemToArray(jfiles, e);
+                total.nll_sum += one.nll_sum;
+                total.n_predicted += one.n_predicted;
+                total.n_windows += one.n_windows;
+                total.ms += one.ms;
+            }
+        }
+        free(ids);
+        free(text);
+    }
+    if (rc) {
+        cJSON_Delete(jfiles);
+        cli_error("ppl");
+    } else if (c.json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "ppl", ppl_value(&total));
+        cJSON_AddNumberToObject(o, "tokens", (double)total.n_predicted);
+        cJSON_AddNumberToObject(o, "windows", total.n_windows);
+        cJSON_AddNumberToObject(o, "ctx", (double)ctx);
+        cJSON_AddNumberToObject(o, "stride", (double)ctx);
+        cJSON_AddItemToObject(o, "files", jfiles);
+        cJSON_AddNumberToObject(o, "seconds", total.ms / 1e3);
+        cli_print_json(o);
+    } else {
+        cJSON_Delete(jfiles);
+        printf("pooled ppl %.4f over %ld predicted tokens (%d windows of %ld, stride %ld) in %.1f s\n", ppl_value(&total),
+               total.n_predicted, total.n_windows, ctx, ctx, total.ms / 1e3);
+    }
+    tokenizer_free(tok);
+    model_free(m);
+    free(files);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+// `pcbench tokenize`: token ids of a text, for checking the tokenizer by hand.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "gguf.h"
+#include "tokenizer.h"
+
+static void help(void) {
+    puts("usage: pcbench tokenize (-p TEXT | -f FILE) [--special] [-m MODEL.gguf] [--json]\n\n"
+         "Prints the token ids of the text (no BOS). --special matches special tokens such as\n"
+         "<|im_start|> in the text. JSON: {tokens:[...], n}.");
+}
+
+int cmd_tokenize(int argc, char **argv) {
+    cli_common c;
+    cli_common_init(&c);
+    const char *text = NULL, *file = NULL;
+    int special = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return help(), 0;
+        int r = cli_common_option(&c, argc, argv, &i);
+        if (r < 0) return 2;
+        if (r) continue;
+        if (!strcmp(a, "--special")) {
+            special = 1;
+        } else if ((!strcmp(a, "-p") || !strcmp(a, "-f")) && i + 1 < argc) {
+            *(a[1] == 'p' ? &text : &file) = argv[++i];
+        } else {
+            fprintf(stderr, "pcbench tokenize: bad argument '%s' (see --help)\n", a);
+            return 2;
+        }
+    }
+    if (!text == !file) {
+        fprintf(stderr, "pcbench tokenize: give exactly one of -p TEXT or -f FILE\n");
+        return 2;
+    }
+    gguf_file g;
+    if (gguf_open(&g, c.model_path)) return cli_error("tokenize");
+    tokenizer *tok = tokenizer_from_gguf(&g);
+    size_t len = 0;
+    char *buf = NULL;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    int rc = 1;
+    if (tok && (text || (buf = read_text_file(file, &len)))) {
+        if (text) len = strlen(text);
+        if (!tokenizer_encode(tok, text ? text : buf, len, special, &ids, &n)) rc = 0;
+    }
+    if (rc) {
+        cli_error("tokenize");
+    } else if (c.json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON *a = cJSON_AddArrayToObject(o, "tokens");
+        for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
+        cJSON_AddNumberToObject(o, "n", (double)n);
+        cli_print_json(o);
+    } else {
+        for (size_t i = 0; i < n; i++) printf("%s%d", i ? " " : "", ids[i]);
+        printf("\n");
+    }
+    free(ids);
+    free(buf);
+    tokenizer_free(tok);
+    gguf_close(&g);
+    return rc;
+}

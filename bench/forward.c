@@ -1,0 +1,171 @@
+#include "forward.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kernels.h"
+
+// Query rows (tokens) per attention task; the task holds this many rows for each query head
+// of one GQA group, so its GEMMs are (group * ATTN_BLOCK) x keys x head_dim.
+#define ATTN_BLOCK 32
+
+kv_cache *model_new_cache(const model *m) {
+    return kv_cache_new(m->cfg.n_layers, m->cfg.n_kv_heads, m->cfg.head_dim);
+}
+
+static void add_inplace(float *x, const float *y, int64_t n) {
+#pragma omp parallel for simd if (n > 65536)
+    for (int64_t i = 0; i < n; i++) x[i] += y[i];
+}
+
+static int layer_observed(const probe *p, int layer) { return p && p->on_row && (!p->layers || p->layers[layer]); }
+
+// Attention of all heads of one layer: q [n, n_heads*hd] against the layer's cache slots
+// (already holding this call's keys), result into att [n, n_heads*hd].
+static void attention_layer(const model *m, const kv_cache *cache, int layer, const forward_batch *b, const float *q,
+                            float *att) {
+    const model_config *c = &m->cfg;
+    int hd = c->head_dim, qd = c->n_heads * hd, group = c->n_heads / c->n_kv_heads;
+    int n = b->n, n_blocks = (n + ATTN_BLOCK - 1) / ATTN_BLOCK;
+    int max_keys = 0;
+    for (int g = 0; g < c->n_kv_heads; g++) {
+        int nk = kv_cache_head(cache, layer, g)->n;
+        if (nk > max_keys) max_keys = nk;
+    }
+    float scale = 1.0f / sqrtf((float)hd);
+    const probe *p = layer_observed(b->probe, layer) ? b->probe : NULL;
+    int n_tasks = c->n_kv_heads * n_blocks;
+
+    kernels_blas_threads(1);  // parallelism comes from the task loop below
+#pragma omp parallel
+    {
+        int rows_max = group * ATTN_BLOCK;
+        float *qbuf = pcb_malloc(sizeof(float) * (size_t)rows_max * hd);
+        float *obuf = pcb_malloc(sizeof(float) * (size_t)rows_max * hd);
+        float *probs = pcb_malloc(sizeof(float) * (size_t)rows_max * (max_keys ? max_keys : 1));
+        int32_t *qpos = pcb_malloc(sizeof(int32_t) * rows_max), *qseq = pcb_malloc(sizeof(int32_t) * rows_max);
+#pragma omp for schedule(dynamic)
+        for (int task = 0; task < n_tasks; task++) {
+            int g = task % c->n_kv_heads, blk = task / c->n_kv_heads;
+            int t0 = blk * ATTN_BLOCK, t1 = t0 + ATTN_BLOCK < n ? t0 + ATTN_BLOCK : n, bt = t1 - t0;
+            const kv_head *kh = kv_cache_head(cache, layer, g);
+            // Gather: row (r, t) = query head g*group + r of token t.
+            for (int r = 0; r < group; r++)
+                for (int t = t0; t < t1; t++) {
+                    int row = r * bt + (t - t0);
+                    memcpy(qbuf + (size_t)row * hd, q + (size_t)t * qd + (size_t)(g * group + r) * hd, sizeof(float) * hd);
+                    qpos[row] = b->pos[t];
+                    qseq[row] = b->seq ? b->seq[t] : -1;
+                }
+            attention_block(obuf, probs, qbuf, qpos, qseq, group * bt, kh->k, kh->v, kh->pos, kh->chunk, kh->n, hd,
+                            scale);
+            for (int r = 0; r < group; r++)
+                for (int t = t0; t < t1; t++)
+                    memcpy(att + (size_t)t * qd + (size_t)(g * group + r) * hd, obuf + (size_t)(r * bt + t - t0) * hd,
+                           sizeof(float) * hd);
+            if (p) {
+                for (int pi = 0; pi < p->n_rows; pi++) {
+                    int t = p->rows[pi];
+                    if (t < t0 || t >= t1) continue;
+                    for (int r = 0; r < group; r++) {
+#pragma omp critical(pcb_probe)
+                        p->on_row(p->user, layer, g * group + r, pi, probs + (size_t)(r * bt + t - t0) * kh->n, kh);
+                    }
+                }
+            }
+        }
+        free(qbuf);
+        free(obuf);
+        free(probs);
+        free(qpos);
+        free(qseq);
+    }
+    kernels_blas_threads(kernels_num_threads());
+}
+
+static int validate(const model *m, const kv_cache *cache, const forward_batch *b) {
+    const model_config *c = &m->cfg;
+    if (b->n <= 0) return pcb_fail("forward: empty batch");
+    if (cache->n_layers != c->n_layers || cache->n_kv_heads != c->n_kv_heads || cache->head_dim != c->head_dim)
+        return pcb_fail("forward: cache shape does not match the model");
+    for (int i = 0; i < b->n; i++) {
+        if (b->tokens[i] < 0 || b->tokens[i] >= c->vocab_size)
+            return pcb_fail("forward: token id %d at row %d is outside the vocabulary (0..%d)", b->tokens[i], i,
+                            c->vocab_size - 1);
+        if (b->pos[i] < 0) return pcb_fail("forward: negative position id %d at row %d", b->pos[i], i);
+    }
+    for (int i = 0; i < b->n_logit_rows; i++)
+        if (b->logit_rows[i] < 0 || b->logit_rows[i] >= b->n)
+            return pcb_fail("forward: logit row %d is outside the batch (%d tokens)", b->logit_rows[i], b->n);
+    if (b->n_logit_rows > 0 && !b->logits) return pcb_fail("forward: logit rows requested without an output buffer");
+    if (b->probe)
+        for (int i = 0; i < b->probe->n_rows; i++)
+            if (b->probe->rows[i] < 0 || b->probe->rows[i] >= b->n || (i && b->probe->rows[i] <= b->probe->rows[i - 1]))
+                return pcb_fail("forward: probe row %d is outside the batch or not increasing", b->probe->rows[i]);
+    return 0;
+}
+
+int forward(const model *m, kv_cache *cache, const forward_batch *b) {
+    if (validate(m, cache, b)) return -1;
+    const model_config *c = &m->cfg;
+    int n = b->n, dim = c->dim, hd = c->head_dim;
+    int qd = c->n_heads * hd, kvd = c->n_kv_heads * hd, ffn = c->ffn_dim;
+    float *x = pcb_malloc(sizeof(float) * (size_t)n * dim);
+    float *xb = pcb_malloc(sizeof(float) * (size_t)n * dim);
+    float *q = pcb_malloc(sizeof(float) * (size_t)n * qd);
+    float *att = pcb_malloc(sizeof(float) * (size_t)n * qd);
+    float *k = pcb_malloc(sizeof(float) * (size_t)n * kvd);
+    float *v = pcb_malloc(sizeof(float) * (size_t)n * kvd);
+    float *h1 = pcb_malloc(sizeof(float) * (size_t)n * ffn);
+    float *h2 = pcb_malloc(sizeof(float) * (size_t)n * ffn);
+
+    for (int t = 0; t < n; t++)
+        memcpy(x + (size_t)t * dim, m->token_embd + (size_t)b->tokens[t] * dim, sizeof(float) * dim);
+    kv_cache_reserve(cache, n);
+
+    for (int l = 0; l < c->n_layers; l++) {
+        const layer_weights *w = &m->layers[l];
+        // Attention block: x += Wo · attn(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
+        rmsnorm(xb, x, w->attn_norm, n, dim, c->norm_eps);
+        matmul_wt(q, xb, w->wq, n, dim, qd);
+        matmul_wt(k, xb, w->wk, n, dim, kvd);
+        matmul_wt(v, xb, w->wv, n, dim, kvd);
+        rope_interleaved(q, b->pos, n, c->n_heads, hd, c->rope_theta);
+        rope_interleaved(k, b->pos, n, c->n_kv_heads, hd, c->rope_theta);
+        for (int g = 0; g < c->n_kv_heads; g++) {
+            kv_head *kh = kv_cache_head(cache, l, g);
+            for (int t = 0; t < n; t++)
+                kv_head_append(kh, hd, k + (size_t)t * kvd + (size_t)g * hd, v + (size_t)t * kvd + (size_t)g * hd,
+                               b->pos[t], b->seq ? b->seq[t] : -1, b->doc ? b->doc[t] : -1);
+        }
+        attention_layer(m, cache, l, b, q, att);
+        matmul_wt(xb, att, w->wo, n, qd, dim);
+        add_inplace(x, xb, (int64_t)n * dim);
+        // MLP block: x += W_down · (silu(W_gate·norm(x)) * W_up·norm(x))
+        rmsnorm(xb, x, w->ffn_norm, n, dim, c->norm_eps);
+        matmul_wt(h1, xb, w->w_gate, n, dim, ffn);
+        matmul_wt(h2, xb, w->w_up, n, dim, ffn);
+        swiglu(h1, h2, (int64_t)n * ffn);
+        matmul_wt(xb, h1, w->w_down, n, ffn, dim);
+        add_inplace(x, xb, (int64_t)n * dim);
+    }
+
+    if (b->n_logit_rows > 0) {
+        float *sel = pcb_malloc(sizeof(float) * (size_t)b->n_logit_rows * dim);
+        for (int i = 0; i < b->n_logit_rows; i++)
+            rmsnorm(sel + (size_t)i * dim, x + (size_t)b->logit_rows[i] * dim, m->output_norm, 1, dim, c->norm_eps);
+        matmul_wt(b->logits, sel, m->output, b->n_logit_rows, dim, c->vocab_size);
+        free(sel);
+    }
+    free(x);
+    free(xb);
+    free(q);
+    free(att);
+    free(k);
+    free(v);
+    free(h1);
+    free(h2);
+    return 0;
+}

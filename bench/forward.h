@@ -1,0 +1,35 @@
+// Transformer forward pass (Llama architecture) on CPU. Tokens carry explicit position ids
+// (that is how ParallelComp's position reuse is expressed) and an optional sequence id that
+// restricts which cache slots they see, so several chunks can be prefilled in one call.
+#ifndef PCB_FORWARD_H
+#define PCB_FORWARD_H
+
+#include <stdint.h>
+
+#include "kv_cache.h"
+#include "model.h"
+#include "probe.h"
+
+typedef struct {
+    int n;                    // tokens in this call
+    const int32_t *tokens;    // [n]
+    const int32_t *pos;       // [n] position ids (rotary)
+    // [n] or NULL (= all -1). Token i is stored with chunk id seq[i] and sees slot j iff
+    // slot.pos <= pos[i] and (seq[i] < 0 or slot.chunk == seq[i]).
+    const int32_t *seq;
+    const int32_t *doc;       // [n] or NULL: document index stored with each slot (-1 if NULL)
+    // Logits only for these rows (indices into the call's tokens); out: [n_logit_rows, vocab].
+    const int32_t *logit_rows;
+    int n_logit_rows;
+    float *logits;
+    const probe *probe;       // or NULL
+} forward_batch;
+
+// Appends the batch's keys/values to `cache` (every layer) and computes the requested logits.
+// Returns 0, or -1 with an error (bad token id, shape mismatch).
+int forward(const model *m, kv_cache *cache, const forward_batch *b);
+
+// A cache shaped for the model.
+kv_cache *model_new_cache(const model *m);
+
+#endif

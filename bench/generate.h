@@ -1,0 +1,28 @@
+// Prompt prefill + token-by-token decode with stop tokens.
+#ifndef PCB_GENERATE_H
+#define PCB_GENERATE_H
+
+#include <stdint.h>
+
+#include "model.h"
+#include "sampler.h"
+
+typedef struct {
+    int max_new_tokens;
+    const int32_t *stop_ids;  // generation ends when one of these is produced (not included)
+    int n_stop;
+    sampler smp;
+} generate_options;
+
+typedef struct {
+    int32_t *tokens;     // generated ids (malloc'ed)
+    int n_tokens;
+    int stopped;         // 1 = a stop token ended it, 0 = max_new_tokens reached
+    double prefill_ms, decode_ms;
+} generate_result;
+
+// Prefills `prompt` at positions 0..n-1 in a fresh cache and decodes greedily or by sampling.
+int generate(const model *m, const int32_t *prompt, int n_prompt, generate_options *opt, generate_result *out);
+void generate_result_free(generate_result *r);
+
+#endif

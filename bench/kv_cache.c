@@ -1,0 +1,152 @@
+#include "kv_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+kv_cache *kv_cache_new(int n_layers, int n_kv_heads, int head_dim) {
+    kv_cache *c = pcb_calloc(1, sizeof *c);
+    c->n_layers = n_layers;
+    c->n_kv_heads = n_kv_heads;
+    c->head_dim = head_dim;
+    c->heads = pcb_calloc((size_t)n_layers * n_kv_heads, sizeof(kv_head));
+    return c;
+}
+
+static void head_free(kv_head *h) {
+    free(h->k);
+    free(h->v);
+    free(h->pos);
+    free(h->chunk);
+    free(h->doc);
+    memset(h, 0, sizeof *h);
+}
+
+void kv_cache_free(kv_cache *c) {
+    if (!c) return;
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) head_free(&c->heads[i]);
+    free(c->heads);
+    free(c);
+}
+
+kv_head *kv_cache_head(const kv_cache *c, int layer, int h) { return &c->heads[(size_t)layer * c->n_kv_heads + h]; }
+
+static void head_resize(kv_head *h, int head_dim, int cap) {
+    h->k = pcb_realloc(h->k, sizeof(float) * (size_t)cap * head_dim);
+    h->v = pcb_realloc(h->v, sizeof(float) * (size_t)cap * head_dim);
+    h->pos = pcb_realloc(h->pos, sizeof(int32_t) * (size_t)cap);
+    h->chunk = pcb_realloc(h->chunk, sizeof(int32_t) * (size_t)cap);
+    h->doc = pcb_realloc(h->doc, sizeof(int32_t) * (size_t)cap);
+    h->cap = cap;
+}
+
+static void head_reserve(kv_head *h, int head_dim, int extra) {
+    if (h->n + extra <= h->cap) return;
+    int cap = h->cap ? h->cap : 16;
+    while (cap < h->n + extra) cap = cap + cap / 2 + 16;
+    head_resize(h, head_dim, cap);
+}
+
+void kv_cache_reserve(kv_cache *c, int extra) {
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) head_reserve(&c->heads[i], c->head_dim, extra);
+}
+
+void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk,
+                    int32_t doc) {
+    head_reserve(h, head_dim, 1);
+    memcpy(h->k + (size_t)h->n * head_dim, k, sizeof(float) * head_dim);
+    memcpy(h->v + (size_t)h->n * head_dim, v, sizeof(float) * head_dim);
+    h->pos[h->n] = pos;
+    h->chunk[h->n] = chunk;
+    h->doc[h->n] = doc;
+    h->n++;
+}
+
+int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep) {
+    for (int i = 0; i < n_keep; i++)
+        if (keep[i] < 0 || keep[i] >= h->n || (i > 0 && keep[i] <= keep[i - 1]))
+            return pcb_fail("kv cache gather: index %d (entry %d) is out of range or not increasing (head has %d slots)",
+                            keep[i], i, h->n);
+    // Indices increase, so an in-place forward copy never overwrites a slot still to be read.
+    for (int i = 0; i < n_keep; i++) {
+        int j = keep[i];
+        if (i == j) continue;
+        memcpy(h->k + (size_t)i * head_dim, h->k + (size_t)j * head_dim, sizeof(float) * head_dim);
+        memcpy(h->v + (size_t)i * head_dim, h->v + (size_t)j * head_dim, sizeof(float) * head_dim);
+        h->pos[i] = h->pos[j];
+        h->chunk[i] = h->chunk[j];
+        h->doc[i] = h->doc[j];
+    }
+    h->n = n_keep;
+    if (n_keep == 0) {
+        head_free(h);
+    } else if (n_keep < h->cap) {
+        head_resize(h, head_dim, n_keep);  // evicted slots go back to the allocator
+    }
+    return 0;
+}
+
+kv_cache *kv_cache_concat(kv_cache *const *caches, int n) {
+    if (n <= 0) {
+        pcb_fail("kv cache concat: no caches given");
+        return NULL;
+    }
+    const kv_cache *a = caches[0];
+    for (int i = 1; i < n; i++)
+        if (caches[i]->n_layers != a->n_layers || caches[i]->n_kv_heads != a->n_kv_heads ||
+            caches[i]->head_dim != a->head_dim) {
+            pcb_fail("kv cache concat: cache %d has shape %dx%dx%d, cache 0 has %dx%dx%d", i, caches[i]->n_layers,
+                     caches[i]->n_kv_heads, caches[i]->head_dim, a->n_layers, a->n_kv_heads, a->head_dim);
+            return NULL;
+        }
+    kv_cache *out = kv_cache_new(a->n_layers, a->n_kv_heads, a->head_dim);
+    int hd = a->head_dim;
+    for (int s = 0; s < a->n_layers * a->n_kv_heads; s++) {
+        kv_head *dst = &out->heads[s];
+        int total = 0;
+        for (int i = 0; i < n; i++) total += caches[i]->heads[s].n;
+        if (total == 0) continue;
+        head_resize(dst, hd, total);
+        for (int i = 0; i < n; i++) {
+            const kv_head *src = &caches[i]->heads[s];
+            if (!src->n) continue;
+            memcpy(dst->k + (size_t)dst->n * hd, src->k, sizeof(float) * (size_t)src->n * hd);
+            memcpy(dst->v + (size_t)dst->n * hd, src->v, sizeof(float) * (size_t)src->n * hd);
+            memcpy(dst->pos + dst->n, src->pos, sizeof(int32_t) * src->n);
+            memcpy(dst->chunk + dst->n, src->chunk, sizeof(int32_t) * src->n);
+            memcpy(dst->doc + dst->n, src->doc, sizeof(int32_t) * src->n);
+            dst->n += src->n;
+        }
+    }
+    return out;
+}
+
+kv_cache *kv_cache_clone(const kv_cache *c) {
+    kv_cache *const one[1] = {(kv_cache *)c};
+    return kv_cache_concat(one, 1);
+}
+
+void kv_cache_clear(kv_cache *c) {
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) head_free(&c->heads[i]);
+}
+
+int kv_cache_max_len(const kv_cache *c) {
+    int m = 0;
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++)
+        if (c->heads[i].n > m) m = c->heads[i].n;
+    return m;
+}
+
+long kv_cache_total_slots(const kv_cache *c) {
+    long t = 0;
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) t += c->heads[i].n;
+    return t;
+}
+
+size_t kv_cache_bytes(const kv_cache *c) {
+    size_t per_slot = sizeof(float) * 2 * (size_t)c->head_dim + 3 * sizeof(int32_t);
+    size_t t = 0;
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) t += (size_t)c->heads[i].cap * per_slot;
+    return t;
+}

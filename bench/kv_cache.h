@@ -1,0 +1,48 @@
+// KV cache: an explicit object, per layer and KV head. Every slot remembers the position id
+// its key was rotated with, the chunk it came from and its index in the original document,
+// because after ParallelComp's chunk merge and evictions slot order says nothing about them.
+// Eviction (gather) really shrinks the arrays and returns memory.
+#ifndef PCB_KV_CACHE_H
+#define PCB_KV_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int n, cap;      // slots used / allocated
+    float *k, *v;    // [cap, head_dim]
+    int32_t *pos;    // [cap] position id
+    int32_t *chunk;  // [cap] source chunk id (-1: shared, e.g. the question or a single sequence)
+    int32_t *doc;    // [cap] index of the token in the original document (-1: none)
+} kv_head;
+
+typedef struct {
+    int n_layers, n_kv_heads, head_dim;
+    kv_head *heads;  // [n_layers * n_kv_heads]
+} kv_cache;
+
+kv_cache *kv_cache_new(int n_layers, int n_kv_heads, int head_dim);
+void kv_cache_free(kv_cache *c);
+kv_head *kv_cache_head(const kv_cache *c, int layer, int kv_head_index);
+
+// Makes room for `extra` more slots in every head (amortised growth).
+void kv_cache_reserve(kv_cache *c, int extra);
+// Appends one slot to one head.
+void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk,
+                    int32_t doc);
+// Keeps only slots keep[0..n_keep) (strictly increasing indices) of one head, in that order;
+// the allocation shrinks to fit. Returns -1 (error set) on bad indices, leaving h untouched.
+int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep);
+// A new cache holding, per layer and head, the slots of caches[0], then caches[1], ...
+// All must have the same shape. Returns NULL (error set) on a shape mismatch.
+kv_cache *kv_cache_concat(kv_cache *const *caches, int n);
+// Deep copy.
+kv_cache *kv_cache_clone(const kv_cache *c);
+// Drops every slot (keeps shape).
+void kv_cache_clear(kv_cache *c);
+
+int kv_cache_max_len(const kv_cache *c);  // longest head
+long kv_cache_total_slots(const kv_cache *c);
+size_t kv_cache_bytes(const kv_cache *c);  // bytes allocated for slots (K, V, metadata)
+
+#endif

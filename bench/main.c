@@ -1,0 +1,43 @@
+// pcbench: ParallelComp research benchmark — command dispatch.
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"info", cmd_info, "model config and tensor table"},
+    {"generate", cmd_generate, "generate text from a prompt (greedy by default)"},
+    {"ppl", cmd_ppl, "perplexity of text files with fixed windows"},
+    {"tokenize", cmd_tokenize, "token ids of a text (tokenizer check)"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "pcbench %s — ParallelComp benchmark and analysis toolkit\n\n"
+                 "usage: pcbench COMMAND [options]   (pcbench COMMAND --help for details)\n\ncommands:\n",
+            PCB_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\ncommon options: -m/--model FILE.gguf (default %s, or $PCB_MODEL),\n"
+                 "                -t/--threads N, --json (one JSON object on stdout)\n",
+            PCB_DEFAULT_MODEL);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("pcbench %s\n", PCB_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "pcbench: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,48 @@
+// Block attention with explicit positions: S = q k^T * scale, mask, softmax, out = P v.
+// Two GEMMs over the span of keys that any row of the block can see.
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels.h"
+
+static int visible(int32_t kp, int32_t kc, int32_t qp, int32_t qs) { return kp <= qp && (qs < 0 || kc == qs); }
+
+void attention_block(float *out, float *probs, const float *q, const int32_t *q_pos, const int32_t *q_seq,
+                     int n_q, const float *k, const float *v, const int32_t *key_pos, const int32_t *key_chunk,
+                     int n_keys, int head_dim, float scale) {
+    // Span [lo, hi) of keys visible to at least one row: for causal single-sequence prefill
+    // this skips the upper triangle's columns block by block.
+    int32_t max_pos = INT32_MIN, any_all = 0;
+    for (int i = 0; i < n_q; i++) {
+        if (q_pos[i] > max_pos) max_pos = q_pos[i];
+        if (q_seq[i] < 0) any_all = 1;
+    }
+    int lo = n_keys, hi = 0;
+    for (int j = 0; j < n_keys; j++) {
+        if (key_pos[j] > max_pos) continue;
+        int ok = any_all;
+        for (int i = 0; i < n_q && !ok; i++) ok = visible(key_pos[j], key_chunk[j], q_pos[i], q_seq[i]);
+        if (ok) {
+            if (j < lo) lo = j;
+            hi = j + 1;
+        }
+    }
+    memset(probs, 0, sizeof(float) * (size_t)n_q * n_keys);
+    if (lo >= hi) {  // nothing visible: output zeros (callers never ask for this in practice)
+        memset(out, 0, sizeof(float) * (size_t)n_q * head_dim);
+        return;
+    }
+    int span = hi - lo;
+    float *s = probs + lo;  // rows of the span, leading dimension n_keys
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_q, span, head_dim, scale, q, head_dim,
+                k + (size_t)lo * head_dim, head_dim, 0.0f, s, n_keys);
+    for (int i = 0; i < n_q; i++) {
+        float *row = probs + (size_t)i * n_keys;
+        for (int j = lo; j < hi; j++)
+            if (!visible(key_pos[j], key_chunk[j], q_pos[i], q_seq[i])) row[j] = -INFINITY;
+        softmax_row(row + lo, span);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n_q, head_dim, span, 1.0f, s, n_keys,
+                v + (size_t)lo * head_dim, head_dim, 0.0f, out, head_dim);
+}

@@ -1,0 +1,18 @@
+// Thread count shared by OpenMP regions and OpenBLAS.
+#include <cblas.h>
+#include <omp.h>
+
+#include "kernels.h"
+
+static int n_threads = 0;
+
+int kernels_num_threads(void) { return n_threads > 0 ? n_threads : omp_get_max_threads(); }
+
+void kernels_set_num_threads(int n) {
+    if (n <= 0) n = omp_get_num_procs();
+    n_threads = n;
+    omp_set_num_threads(n);
+    openblas_set_num_threads(n);
+}
+
+void kernels_blas_threads(int n) { openblas_set_num_threads(n); }

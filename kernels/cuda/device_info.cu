@@ -1,0 +1,19 @@
+// CUDA device query, compiled only when nvcc is present. The CUDA backend grows here.
+#include <cuda_runtime.h>
+#include <stdio.h>
+
+extern "C" int pcb_cuda_describe(char *out, size_t cap) {
+    int n = 0;
+    cudaError_t err = cudaGetDeviceCount(&n);
+    if (err != cudaSuccess || n == 0) {
+        snprintf(out, cap, "no CUDA device (%s)", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+        return 0;
+    }
+    cudaDeviceProp prop;
+    int runtime = 0;
+    cudaGetDeviceProperties(&prop, 0);
+    cudaRuntimeGetVersion(&runtime);
+    snprintf(out, cap, "%s (%d device%s, compute %d.%d, %.1f GiB, CUDA runtime %d)", prop.name, n, n > 1 ? "s" : "",
+             prop.major, prop.minor, prop.totalGlobalMem / 1073741824.0, runtime);
+    return n;
+}
