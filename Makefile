@@ -69,10 +69,13 @@ model: $(MODEL)
 $(MODEL):
 	@bash scripts/fetch_model.sh $(dir $(MODEL))
 
-# Tests: the optimised build first, then the whole suite again under ASan + UBSan.
-test: $(PCBENCH) $(TEST_BIN)
-	@bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH) && \
-	  $(MAKE) --no-print-directory test-san
+# Tests: the optimised build first, then the whole suite again under ASan + UBSan; the last
+# line adds both passes up ("total: N passed, N failed, N skipped").
+test: $(PCBENCH) $(TEST_BIN) $(MODEL)
+	@rm -f build/test-optimised.log build-san/test-sanitized.log
+	@PCB_TEST_LOG=build/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
+	  $(MAKE) --no-print-directory test-san; \
+	  bash tests/summarize.sh build/test-optimised.log build-san/test-sanitized.log
 
 test-fast: $(PCBENCH) $(TEST_BIN)
 	@bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
@@ -83,10 +86,11 @@ test-san:
 	  PCBENCH=pcbench-san san-run
 
 san-run: $(PCBENCH) $(TEST_BIN)
-	@PCB_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
+	@mkdir -p build-san
+	@PCB_SANITIZED=1 PCB_TEST_LOG=build-san/test-sanitized.log ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
 
-bench: pcbench $(MODEL)
+bench: $(PCBENCH) $(MODEL)
 	@bash bench/run_engine_bench.sh $(MODEL)
 
 FUZZ_SECONDS ?= 60

@@ -38,7 +38,6 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
     const probe *p = layer_observed(b->probe, layer) ? b->probe : NULL;
     int n_tasks = c->n_kv_heads * n_blocks;
 
-    kernels_blas_threads(1);  // parallelism comes from the task loop below
 #pragma omp parallel
     {
         int rows_max = group * ATTN_BLOCK;
@@ -82,7 +81,6 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
         free(qpos);
         free(qseq);
     }
-    kernels_blas_threads(kernels_num_threads());
 }
 
 static int validate(const model *m, const kv_cache *cache, const forward_batch *b) {

@@ -45,7 +45,7 @@ static int read_str(cursor *c, gguf_str *s, const char *what) {
     uint64_t len;
     if (read_u64(c, &len, what)) return -1;
     if (len > c->size - c->pos)
-        return pcb_fail("%s: %s has length %llu at offset %zu, beyond the end of the file (%zu bytes)",
+        return pcb_fail("%s: %s has length %llu at offset %zu, beyond the end of the file (%zu bytes; truncated or corrupt)",
                         c->name, what, (unsigned long long)len, c->pos - 8, c->size);
     s->len = len;
     s->ptr = (const char *)c->p + c->pos;
@@ -142,13 +142,13 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type, int depth) {
     size_t esz = scalar_size(kv->elem_type);
     if (esz) {
         if (n > (c->size - c->pos) / esz)
-            return pcb_fail("%s: %s: array of %llu %s elements runs past the end of the file", c->name,
+            return pcb_fail("%s: %s: array of %llu %s elements runs past the end of the file (truncated or corrupt)", c->name,
                             what, (unsigned long long)n, gguf_value_type_name(kv->elem_type));
         c->pos += n * esz;
     } else if (kv->elem_type == GGUF_VAL_STRING) {
         // Each string takes at least 8 bytes: bound n before allocating.
         if (n > (c->size - c->pos) / 8)
-            return pcb_fail("%s: %s: array of %llu strings runs past the end of the file", c->name,
+            return pcb_fail("%s: %s: array of %llu strings runs past the end of the file (truncated or corrupt)", c->name,
                             what, (unsigned long long)n);
         kv->strs = pcb_malloc((size_t)n * sizeof(gguf_str));
         for (uint64_t i = 0; i < n; i++)

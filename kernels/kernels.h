@@ -39,14 +39,13 @@ float logsumexp_row(const float *x, int n);
 //   k, v:   [n_keys, head_dim]                       key_pos, key_chunk: [n_keys]
 //   out:    [n_q, head_dim]
 //   probs:  [n_q, n_keys] scratch; on return the attention probabilities (0 where masked).
-// Must be called with BLAS single-threaded (callers parallelise over blocks).
+// Single-threaded: callers parallelise over blocks.
 void attention_block(float *out, float *probs, const float *q, const int32_t *q_pos, const int32_t *q_seq,
                      int n_q, const float *k, const float *v, const int32_t *key_pos, const int32_t *key_chunk,
                      int n_keys, int head_dim, float scale);
 
 int kernels_num_threads(void);
 void kernels_set_num_threads(int n);
-// BLAS threads only (attention runs BLAS single-threaded inside its own parallel loop).
-void kernels_blas_threads(int n);
+
 
 #endif

@@ -1,4 +1,5 @@
-// Thread count shared by OpenMP regions and OpenBLAS.
+// Thread count for the OpenMP regions. OpenBLAS is kept single-threaded: every parallel loop
+// is ours (see matmul.c).
 #include <cblas.h>
 #include <omp.h>
 
@@ -12,7 +13,5 @@ void kernels_set_num_threads(int n) {
     if (n <= 0) n = omp_get_num_procs();
     n_threads = n;
     omp_set_num_threads(n);
-    openblas_set_num_threads(n);
+    openblas_set_num_threads(1);
 }
-
-void kernels_blas_threads(int n) { openblas_set_num_threads(n); }

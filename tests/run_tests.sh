@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test binary in BUILD/tests and the CLI end-to-end script, then prints the
+# closing "N passed, N failed, N skipped" line. Usage: run_tests.sh BUILD MODEL PCBENCH
+set -u
+build=${1:-build}
+export PCB_MODEL=${2:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
+pcbench=${3:-./pcbench}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+label=""
+[ -n "${PCB_SANITIZED:-}" ] && label=" (ASan+UBSan)"
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    echo "== $(basename "$t")$label"
+    "$t" 2>&1 | tee -a "$log"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" -ne 0 ] && ! grep -q "^not ok" <(tail -n 50 "$log"); then
+        # crashed (sanitizer report, signal) without reporting a failure itself
+        echo "not ok - $(basename "$t") exited with status $rc" | tee -a "$log"
+    fi
+    [ "$rc" -ne 0 ] && status=1
+done
+echo "== cli end-to-end$label"
+bash tests/test_cli.sh "$pcbench" 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+pass=$(grep -c "^ok - " "$log")
+fail=$(grep -c "^not ok - " "$log")
+skip=$(grep -c "^skip - " "$log")
+[ -n "${PCB_TEST_LOG:-}" ] && cp "$log" "$PCB_TEST_LOG"
+echo
+if [ -n "${PCB_SANITIZED:-}" ]; then pass_name=sanitized; else pass_name=optimised; fi
+echo "$pass_name: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && exit $status || exit 1

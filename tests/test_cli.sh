@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# End-to-end tests of the pcbench command line on the real default model (skipped with a
+# message when it is missing) and on broken model files. Prints ok / not ok / skip lines.
+set -u
+PCB=${1:-./pcbench}
+MODEL=${PCB_MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
+DATA=${PCB_DATA:-../shared/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && echo "  $*"; }
+skip() { echo "skip - $1: $2"; }
+# expect_fail NAME PATTERN CMD...: non-zero exit, no crash (exit < 128), stderr matches PATTERN
+expect_fail() {
+    local name=$1 pat=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -qiE "$pat" "$tmp/err"; then ok "$name"; else
+        notok "$name" "rc=$rc stderr: $(head -c 400 "$tmp/err")"; fi
+}
+
+# --help everywhere, exit 0, mentions usage
+for c in info generate ppl tokenize; do
+    if $PCB $c --help | grep -q "usage: pcbench $c"; then ok "help_$c"; else notok "help_$c"; fi
+done
+expect_fail unknown_command "unknown command" $PCB frobnicate
+expect_fail unknown_option "unknown argument" $PCB generate -p hi --bogus
+expect_fail missing_prompt "prompt is required" $PCB generate
+expect_fail bad_threads "threads expects" $PCB generate -p hi -t zero
+
+# Broken model files: clear message naming the problem, non-zero exit, no crash.
+expect_fail model_missing "cannot open" $PCB info -m "$tmp/nope.gguf"
+printf 'NOTAGGUF-----------------' > "$tmp/bad.gguf"
+expect_fail model_bad_magic "not a GGUF file" $PCB info -m "$tmp/bad.gguf"
+: > "$tmp/empty.gguf"
+expect_fail model_empty "empty file" $PCB generate -m "$tmp/empty.gguf" -p hi
+if [ -f "$MODEL" ]; then
+    head -c 1000000 "$MODEL" > "$tmp/trunc1m.gguf"
+    expect_fail model_truncated_header "truncated" $PCB info -m "$tmp/trunc1m.gguf"
+    size=$(stat -c %s "$MODEL")
+    head -c $((size - 4096)) "$MODEL" > "$tmp/trunc_tail.gguf"
+    expect_fail model_truncated_tensor_data "truncated.*tensor" $PCB generate -m "$tmp/trunc_tail.gguf" -p hi
+    # A flipped byte in the version field.
+    cp "$MODEL" "$tmp/badver.gguf" && printf '\x07' | dd of="$tmp/badver.gguf" bs=1 seek=4 conv=notrunc 2>/dev/null
+    expect_fail model_bad_version "unsupported GGUF version 7" $PCB info -m "$tmp/badver.gguf"
+else
+    for n in model_truncated_header model_truncated_tensor_data model_bad_version; do skip $n "model not found (make model)"; done
+fi
+
+if [ ! -f "$MODEL" ]; then
+    for n in info_json generate_chat_paris generate_json_tokens ppl_json tokenize_json; do skip $n "model not found (make model)"; done
+    exit 0
+fi
+
+# info --json: the embedded model's config as the issue states it
+$PCB info --json > "$tmp/info.json" 2>"$tmp/err"
+if python3 - "$tmp/info.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["config"]
+assert (c["n_layers"], c["n_heads"], c["n_kv_heads"], c["head_dim"], c["context_length"]) == (30, 9, 3, 64, 8192), c
+assert abs(c["rope_theta"] - 100000) < 1e-3 and len(d["tensors"]) == 272
+PY
+then ok info_json; else notok info_json "$(cat "$tmp/err")"; fi
+
+# The issue's acceptance check: the chat model answers the capital of France.
+$PCB generate --chat -p "What is the capital of France?" -n 32 > "$tmp/gen.txt" 2>"$tmp/err"
+if grep -q "Paris" "$tmp/gen.txt"; then ok generate_chat_paris; else notok generate_chat_paris "$(cat "$tmp/gen.txt" "$tmp/err")"; fi
+
+$PCB generate -p "One, two, three," -n 8 --json > "$tmp/gen.json" 2>"$tmp/err"
+if python3 -c "
+import json,sys; d=json.load(open('$tmp/gen.json'))
+assert isinstance(d['text'], str) and len(d['tokens']) == 8 and not d['stopped'], d" 2>"$tmp/err"; then
+    ok generate_json_tokens; else notok generate_json_tokens "$(cat "$tmp/err")"; fi
+
+# Sampling is reproducible with a seed.
+toks() { $PCB generate -p "Once upon a time" -n 12 --temp 0.8 --seed "$1" --json 2>/dev/null |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"])' 2>/dev/null; }
+a=$(toks 7); b=$(toks 7)
+if [ -n "$a" ] && [ "$a" = "$b" ]; then ok sampling_seeded; else notok sampling_seeded "'$a' vs '$b'"; fi
+
+book="$DATA/text/pg19/pg19_22424_frank_merriwell_down_south.txt"
+if [ -f "$book" ]; then
+    $PCB ppl --ctx 256 --max-tokens 1024 --json "$book" > "$tmp/ppl.json" 2>"$tmp/err"
+    if python3 -c "
+import json; d=json.load(open('$tmp/ppl.json'))
+assert d['tokens'] == 4*255 and d['windows'] == 4 and d['ctx'] == 256 and d['stride'] == 256, d
+assert 5 < d['ppl'] < 200, d" 2>>"$tmp/err"; then ok ppl_json; else notok ppl_json "$(cat "$tmp/err")"; fi
+    expect_fail ppl_missing_file "cannot open" $PCB ppl --ctx 256 "$tmp/none.txt"
+    expect_fail ppl_bad_ctx "expects an integer" $PCB ppl --ctx 1 "$book"
+else
+    skip ppl_json "PG19 data not found at $DATA"
+fi
+
+$PCB tokenize --special -p "<|im_start|>user" --json > "$tmp/tok.json" 2>"$tmp/err"
+if python3 -c "
+import json; d=json.load(open('$tmp/tok.json')); assert d['tokens'][0] == 1 and d['n'] == 2, d" 2>>"$tmp/err"; then
+    ok tokenize_json; else notok tokenize_json "$(cat "$tmp/err")"; fi
+exit 0

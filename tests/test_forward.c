@@ -1,0 +1,245 @@
+// Forward pass and KV cache semantics on a tiny random-weight model (tests/tiny_gguf.c):
+// prefill == incremental decode, batched chunks == separate chunks, gather/concat, probes.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "forward.h"
+#include "kernels.h"
+#include "model.h"
+#include "test.h"
+#include "tiny_gguf.h"
+
+static model *tiny;
+static char tiny_path[64];
+
+static float max_abs_diff(const float *a, const float *b, int n) {
+    float m = 0;
+    for (int i = 0; i < n; i++) m = fmaxf(m, fabsf(a[i] - b[i]));
+    return m;
+}
+
+static void seq_tokens(int32_t *t, int n, int salt) {
+    for (int i = 0; i < n; i++) t[i] = 3 + (i * 37 + salt * 101) % (tiny->cfg.vocab_size - 3);
+}
+
+// Runs tokens at positions start.. with chunk id `seq`, logits for every row.
+static int run(kv_cache *c, const int32_t *tok, int n, int start, int seq, float *logits) {
+    int32_t pos[256], seqs[256], rows[256];
+    for (int i = 0; i < n; i++) pos[i] = start + i, seqs[i] = seq, rows[i] = i;
+    forward_batch b = {.n = n, .tokens = tok, .pos = pos, .seq = seqs, .logit_rows = rows,
+                       .n_logit_rows = logits ? n : 0, .logits = logits};
+    return forward(tiny, c, &b);
+}
+
+static void test_prefill_equals_decode(void) {
+    int n = 40, V = tiny->cfg.vocab_size;
+    int32_t tok[40];
+    seq_tokens(tok, n, 0);
+    float *all = malloc(sizeof(float) * n * V), *one = malloc(sizeof(float) * V);
+    kv_cache *a = model_new_cache(tiny), *b = model_new_cache(tiny);
+    CHECK(run(a, tok, n, 0, -1, all) == 0);
+    float worst = 0;
+    for (int i = 0; i < n; i++) {
+        CHECK(run(b, tok + i, 1, i, -1, one) == 0);
+        worst = fmaxf(worst, max_abs_diff(all + (size_t)i * V, one, V));
+    }
+    CHECK_MSG(worst < 1e-4f, "prefill vs decode max |diff| %g", worst);
+    // Two prefill calls (25 + 15) give the same last row as one.
+    kv_cache *c = model_new_cache(tiny);
+    CHECK(run(c, tok, 25, 0, -1, NULL) == 0);
+    float *rest = malloc(sizeof(float) * 15 * V);
+    CHECK(run(c, tok + 25, 15, 25, -1, rest) == 0);
+    CHECK(max_abs_diff(rest + 14 * V, all + 39 * V, V) < 1e-4f);
+    CHECK(kv_cache_max_len(c) == 40 && kv_cache_total_slots(c) == 40L * tiny->cfg.n_layers * tiny->cfg.n_kv_heads);
+    kv_cache_free(a), kv_cache_free(b), kv_cache_free(c);
+    free(all), free(one), free(rest);
+}
+
+// Decision 7: chunks prefilled together (seq ids) give exactly the caches of separate prefills.
+static void test_batched_chunks_equal_separate(void) {
+    int n1 = 20, n2 = 13, V = tiny->cfg.vocab_size;
+    int32_t tok[33], pos[33], seq[33], rows[33];
+    seq_tokens(tok, n1, 1);
+    seq_tokens(tok + n1, n2, 2);
+    for (int i = 0; i < n1 + n2; i++) {
+        pos[i] = i < n1 ? i : i - n1;  // positions reused from 0 in every chunk
+        seq[i] = i < n1 ? 0 : 1;
+        rows[i] = i;
+    }
+    float *lb = malloc(sizeof(float) * (n1 + n2) * V), *l1 = malloc(sizeof(float) * n1 * V);
+    float *l2 = malloc(sizeof(float) * n2 * V);
+    kv_cache *batched = model_new_cache(tiny), *c1 = model_new_cache(tiny), *c2 = model_new_cache(tiny);
+    forward_batch b = {.n = n1 + n2, .tokens = tok, .pos = pos, .seq = seq, .logit_rows = rows,
+                       .n_logit_rows = n1 + n2, .logits = lb};
+    CHECK(forward(tiny, batched, &b) == 0);
+    CHECK(run(c1, tok, n1, 0, 0, l1) == 0);
+    CHECK(run(c2, tok + n1, n2, 0, 1, l2) == 0);
+    CHECK(max_abs_diff(lb, l1, n1 * V) < 1e-4f);
+    CHECK(max_abs_diff(lb + (size_t)n1 * V, l2, n2 * V) < 1e-4f);
+    kv_cache *parts[2] = {c1, c2};
+    kv_cache *cat = kv_cache_concat(parts, 2);
+    int hd = tiny->cfg.head_dim;
+    for (int s = 0; s < tiny->cfg.n_layers * tiny->cfg.n_kv_heads; s++) {
+        kv_head *x = &batched->heads[s], *y = &cat->heads[s];
+        CHECK(x->n == n1 + n2 && y->n == n1 + n2);
+        CHECK(max_abs_diff(x->k, y->k, x->n * hd) < 1e-5f && max_abs_diff(x->v, y->v, x->n * hd) < 1e-5f);
+        CHECK(!memcmp(x->pos, y->pos, sizeof(int32_t) * x->n) && !memcmp(x->chunk, y->chunk, sizeof(int32_t) * x->n));
+    }
+    kv_cache_free(batched), kv_cache_free(c1), kv_cache_free(c2), kv_cache_free(cat);
+    free(lb), free(l1), free(l2);
+}
+
+// Evicting a whole chunk by gather leaves exactly the cache of the other chunk: a question
+// attending to it gets the same logits, and the memory really shrinks.
+static void test_gather_evicts(void) {
+    int n1 = 16, n2 = 24, V = tiny->cfg.vocab_size;
+    int32_t t1[16], t2[24], q[3];
+    seq_tokens(t1, n1, 3);
+    seq_tokens(t2, n2, 4);
+    seq_tokens(q, 3, 5);
+    kv_cache *c1 = model_new_cache(tiny), *c2 = model_new_cache(tiny);
+    run(c1, t1, n1, 0, 0, NULL);
+    run(c2, t2, n2, 0, 1, NULL);
+    kv_cache *parts[2] = {c1, c2};
+    kv_cache *merged = kv_cache_concat(parts, 2);
+    size_t before = kv_cache_bytes(merged);
+    int32_t keep[16];
+    for (int i = 0; i < n1; i++) keep[i] = i;
+    for (int s = 0; s < tiny->cfg.n_layers * tiny->cfg.n_kv_heads; s++)
+        CHECK(kv_head_gather(&merged->heads[s], tiny->cfg.head_dim, keep, n1) == 0);
+    CHECK(kv_cache_bytes(merged) < before);
+    CHECK(kv_cache_max_len(merged) == n1);
+    float *la = malloc(sizeof(float) * 3 * V), *lb = malloc(sizeof(float) * 3 * V);
+    run(merged, q, 3, 30, -1, la);  // question after the longest chunk
+    run(c1, q, 3, 30, -1, lb);
+    CHECK(max_abs_diff(la, lb, 3 * V) < 1e-4f);
+    // Bad gather indices are rejected and leave the head untouched.
+    int32_t bad[2] = {5, 5};
+    int n_before = merged->heads[0].n;
+    CHECK(kv_head_gather(&merged->heads[0], tiny->cfg.head_dim, bad, 2) == -1);
+    CHECK(strstr(pcb_last_error(), "not increasing") != NULL);
+    CHECK(merged->heads[0].n == n_before);
+    kv_cache_free(c1), kv_cache_free(c2), kv_cache_free(merged);
+    free(la), free(lb);
+}
+
+typedef struct {
+    int calls;
+    double max_sum_err;
+    int masked_nonzero;
+    int n_slots_seen;
+    float first_probs[64];
+} probe_acc;
+
+static void on_row(void *user, int layer, int q_head, int row, const float *probs, const kv_head *slots) {
+    probe_acc *a = user;
+    double s = 0;
+    for (int j = 0; j < slots->n; j++) {
+        s += probs[j];
+        if (slots->chunk[j] == 1 && probs[j] != 0.0f) a->masked_nonzero++;  // rows observed are chunk 0's
+    }
+    a->max_sum_err = fmax(a->max_sum_err, fabs(s - 1.0));
+    if (a->calls == 0) {
+        a->n_slots_seen = slots->n;
+        memcpy(a->first_probs, probs, sizeof(float) * (slots->n < 64 ? slots->n : 64));
+    }
+    a->calls++;
+}
+
+static void test_probe(void) {
+    int n1 = 10, n2 = 10;
+    int32_t tok[20], pos[20], seq[20];
+    seq_tokens(tok, 20, 6);
+    for (int i = 0; i < 20; i++) pos[i] = i % 10, seq[i] = i < n1 ? 0 : 1;
+    uint8_t layers[64] = {0};
+    layers[1] = 1;
+    int32_t rows[2] = {3, 9};  // rows of chunk 0
+    probe_acc acc = {0};
+    probe p = {.layers = layers, .rows = rows, .n_rows = 2, .on_row = on_row, .user = &acc};
+    kv_cache *c = model_new_cache(tiny);
+    forward_batch b = {.n = n1 + n2, .tokens = tok, .pos = pos, .seq = seq, .probe = &p};
+    CHECK(forward(tiny, c, &b) == 0);
+    CHECK(acc.calls == 2 * tiny->cfg.n_heads);  // one layer x 2 rows x heads
+    CHECK(acc.max_sum_err < 1e-5);
+    CHECK(acc.masked_nonzero == 0);
+    CHECK(acc.n_slots_seen == n1 + n2);
+    // row 3 sees slots 0..3 of chunk 0 only
+    for (int j = 4; j < acc.n_slots_seen && j < 64; j++) CHECK(acc.first_probs[j] == 0.0f);
+    // bad probe rows are rejected
+    int32_t bad_rows[1] = {25};
+    probe pb = {.rows = bad_rows, .n_rows = 1, .on_row = on_row, .user = &acc};
+    forward_batch bb = {.n = 1, .tokens = tok, .pos = pos, .probe = &pb};
+    CHECK(forward(tiny, c, &bb) == -1);
+    kv_cache_free(c);
+}
+
+static void test_bad_batches(void) {
+    kv_cache *c = model_new_cache(tiny);
+    int32_t tok = tiny->cfg.vocab_size, pos = 0, neg = -1, zero = 0;
+    forward_batch b = {.n = 1, .tokens = &tok, .pos = &pos};
+    CHECK(forward(tiny, c, &b) == -1 && strstr(pcb_last_error(), "outside the vocabulary"));
+    forward_batch b2 = {.n = 1, .tokens = &zero, .pos = &neg};
+    CHECK(forward(tiny, c, &b2) == -1 && strstr(pcb_last_error(), "negative position"));
+    forward_batch b3 = {.n = 0, .tokens = &zero, .pos = &zero};
+    CHECK(forward(tiny, c, &b3) == -1);
+    CHECK(kv_cache_total_slots(c) == 0);  // rejected batches append nothing
+    kv_cache_free(c);
+}
+
+// Quantised variants load and stay close to the F32 model's logits.
+static void test_quantised_tiny_models(void) {
+    ggml_type types[] = {GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1};
+    int32_t tok[8];
+    seq_tokens(tok, 8, 7);
+    int V = tiny->cfg.vocab_size;
+    float *ref = malloc(sizeof(float) * 8 * V), *got = malloc(sizeof(float) * 8 * V);
+    kv_cache *c = model_new_cache(tiny);
+    run(c, tok, 8, 0, -1, ref);
+    kv_cache_free(c);
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        tiny_llama_config cfg = tiny_llama_default();
+        cfg.wtype = types[i];
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/pcb_tiny_q_%d.gguf", (int)getpid());
+        CHECK(tiny_llama_write(path, &cfg) == 0);
+        model *mq = model_load(path);
+        CHECK_MSG(mq != NULL, "%s: %s", ggml_type_name(types[i]), pcb_last_error());
+        if (mq) {
+            kv_cache *cq = model_new_cache(mq);
+            model *saved = tiny;
+            tiny = mq;
+            run(cq, tok, 8, 0, -1, got);
+            tiny = saved;
+            float d = max_abs_diff(ref, got, 8 * V);
+            // F16/BF16/Q8_0 are near-lossless; 4-bit formats are coarse but must stay correlated.
+            float tol = types[i] == GGML_TYPE_Q4_0 || types[i] == GGML_TYPE_Q4_1 ? 0.5f : 0.1f;
+            CHECK_MSG(d < tol, "%s: max |logit diff| %g", ggml_type_name(types[i]), d);
+            kv_cache_free(cq);
+            model_free(mq);
+        }
+        unlink(path);
+    }
+    free(ref), free(got);
+}
+
+int main(void) {
+    kernels_set_num_threads(2);
+    snprintf(tiny_path, sizeof tiny_path, "/tmp/pcb_tiny_%d.gguf", (int)getpid());
+    if (tiny_llama_write(tiny_path, NULL) != 0 || !(tiny = model_load(tiny_path))) {
+        fprintf(stderr, "cannot build the tiny model: %s\n", pcb_last_error());
+        printf("not ok - tiny_model_setup\n");
+        return 1;
+    }
+    RUN_TEST(test_prefill_equals_decode);
+    RUN_TEST(test_batched_chunks_equal_separate);
+    RUN_TEST(test_gather_evicts);
+    RUN_TEST(test_probe);
+    RUN_TEST(test_bad_batches);
+    RUN_TEST(test_quantised_tiny_models);
+    model_free(tiny);
+    unlink(tiny_path);
+    return test_summary();
+}

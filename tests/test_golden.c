@@ -1,0 +1,195 @@
+// The real default model against golden fixtures written by an independent implementation
+// (HF transformers loading the same GGUF, tests/golden/make_golden.py):
+//   - logits at chosen rows of three prompts (one >= 1500 tokens): top-20 within tolerance,
+//     same top-1, log-sum-exp and 32 fixed probe ids within tolerance;
+//   - 16 greedy tokens of the chat prompt, decoded through the KV cache;
+//   - perplexity of the first 8192 PG19 tokens at 2048 context (our tokenizer, our windows).
+// Skips with a message when the model (make model) is not there.
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "forward.h"
+#include "generate.h"
+#include "kernels.h"
+#include "model.h"
+#include "perplexity.h"
+#include "test.h"
+#include "tokenizer.h"
+
+// Tolerance on logits: both sides are float32 from identical dequantised weights; the reference's
+// own run-to-run spread (threads, sdpa vs eager) is recorded in logits.json "noise". Summation
+// order differs between OpenBLAS and PyTorch, so allow 2e-2 absolute on logits of magnitude ~20.
+#define LOGIT_TOL 2e-2
+#define PPL_REL_TOL 1e-3
+
+static model *m;
+static tokenizer *tok;
+static cJSON *golden;
+
+static cJSON *load_json(const char *path) {
+    size_t len;
+    char *s = read_text_file(path, &len);
+    if (!s) return NULL;
+    cJSON *j = cJSON_Parse(s);
+    free(s);
+    return j;
+}
+
+static int32_t *json_ids(const cJSON *arr, int *n) {
+    *n = cJSON_GetArraySize(arr);
+    int32_t *ids = malloc(sizeof(int32_t) * (*n ? *n : 1));
+    for (int i = 0; i < *n; i++) ids[i] = (int32_t)cJSON_GetArrayItem(arr, i)->valuedouble;
+    return ids;
+}
+
+static void check_prompt(const cJSON *p) {
+    const char *name = cJSON_GetObjectItem(p, "name")->valuestring;
+    int n, n_probe;
+    int32_t *ids = json_ids(cJSON_GetObjectItem(p, "ids"), &n);
+    int32_t *probe_ids = json_ids(cJSON_GetObjectItem(p, "probe_ids"), &n_probe);
+    const cJSON *rows = cJSON_GetObjectItem(p, "rows");
+    int n_rows = cJSON_GetArraySize(rows), V = m->cfg.vocab_size;
+    int32_t *lrows = malloc(sizeof(int32_t) * n_rows), *pos = malloc(sizeof(int32_t) * n);
+    for (int i = 0; i < n; i++) pos[i] = i;
+    for (int r = 0; r < n_rows; r++) lrows[r] = (int32_t)cJSON_GetObjectItem(cJSON_GetArrayItem(rows, r), "pos")->valuedouble;
+    float *logits = malloc(sizeof(float) * (size_t)n_rows * V);
+    kv_cache *c = model_new_cache(m);
+    forward_batch b = {.n = n, .tokens = ids, .pos = pos, .logit_rows = lrows, .n_logit_rows = n_rows, .logits = logits};
+    CHECK_MSG(forward(m, c, &b) == 0, "%s", pcb_last_error());
+    double worst = 0;
+    for (int r = 0; r < n_rows; r++) {
+        const cJSON *row = cJSON_GetArrayItem(rows, r);
+        const float *l = logits + (size_t)r * V;
+        const cJSON *top = cJSON_GetObjectItem(row, "top");
+        int top1 = (int)cJSON_GetArrayItem(cJSON_GetArrayItem(top, 0), 0)->valuedouble;
+        int ours = argmax(l, V);
+        // Equal top-1, unless the reference itself has a near-tie there.
+        double gap = cJSON_GetArrayItem(cJSON_GetArrayItem(top, 0), 1)->valuedouble -
+                     cJSON_GetArrayItem(cJSON_GetArrayItem(top, 1), 1)->valuedouble;
+        CHECK_MSG(ours == top1 || gap < LOGIT_TOL, "%s row %d: top-1 %d, reference %d (gap %g)", name, lrows[r], ours,
+                  top1, gap);
+        for (int k = 0; k < cJSON_GetArraySize(top); k++) {
+            const cJSON *e = cJSON_GetArrayItem(top, k);
+            int id = (int)cJSON_GetArrayItem(e, 0)->valuedouble;
+            double ref = cJSON_GetArrayItem(e, 1)->valuedouble;
+            worst = fmax(worst, fabs(l[id] - ref));
+        }
+        const cJSON *pl = cJSON_GetObjectItem(row, "probe_logits");
+        for (int k = 0; k < n_probe; k++) worst = fmax(worst, fabs(l[probe_ids[k]] - cJSON_GetArrayItem(pl, k)->valuedouble));
+        double lse = cJSON_GetObjectItem(row, "logsumexp")->valuedouble;
+        CHECK_MSG(fabs(logsumexp_row(l, V) - lse) < LOGIT_TOL, "%s row %d: logsumexp %g vs %g", name, lrows[r],
+                  logsumexp_row(l, V), lse);
+    }
+    CHECK_MSG(worst < LOGIT_TOL, "%s: max |logit - reference| = %g", name, worst);
+    printf("  %s: %d tokens, %d rows, max |logit diff| %.2e\n", name, n, n_rows, worst);
+    kv_cache_free(c);
+    free(ids), free(probe_ids), free(lrows), free(pos), free(logits);
+}
+
+static void test_golden_logits(void) {
+    if (!m) SKIP_TEST("model not found (run `make model`)");
+    const cJSON *prompts = cJSON_GetObjectItem(golden, "prompts");
+    CHECK(cJSON_GetArraySize(prompts) == 3);
+    int longest = 0;
+    for (int i = 0; i < cJSON_GetArraySize(prompts); i++) {
+        const cJSON *p = cJSON_GetArrayItem(prompts, i);
+        int n = cJSON_GetArraySize(cJSON_GetObjectItem(p, "ids"));
+        if (n > longest) longest = n;
+        check_prompt(p);
+    }
+    CHECK(longest >= 1500);
+}
+
+// Our tokenizer must give the reference's prompt ids, then KV-cached greedy decode the
+// reference's continuation (the reference recomputed the whole sequence each step).
+static void test_golden_greedy(void) {
+    if (!m) SKIP_TEST("model not found (run `make model`)");
+    const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(golden, "prompts"), 0);
+    const cJSON *cont = cJSON_GetObjectItem(p, "greedy_continuation");
+    int n, n_ref;
+    int32_t *ids = json_ids(cJSON_GetObjectItem(p, "ids"), &n);
+    int32_t *ref = json_ids(cJSON_GetObjectItem(cont, "ids"), &n_ref);
+    const char *text = cJSON_GetObjectItem(p, "text")->valuestring;
+    int32_t *ours = NULL;
+    size_t n_ours = 0;
+    CHECK(tokenizer_encode(tok, text, strlen(text), 1, &ours, &n_ours) == 0);
+    CHECK((int)n_ours == n && !memcmp(ours, ids, sizeof(int32_t) * n));
+    generate_options opt = {.max_new_tokens = n_ref};
+    sampler_init(&opt.smp, 0, 1);
+    generate_result res;
+    CHECK(generate(m, ids, n, &opt, &res) == 0);
+    CHECK(res.n_tokens == n_ref);
+    int same = res.n_tokens == n_ref && !memcmp(res.tokens, ref, sizeof(int32_t) * n_ref);
+    char *got = tokenizer_decode(tok, res.tokens, res.n_tokens, 1);
+    CHECK_MSG(same, "greedy continuation differs: got '%s', reference '%s'", got,
+              cJSON_GetObjectItem(cont, "text")->valuestring);
+    printf("  greedy: %s\n", got);
+    free(got), free(ours), free(ids), free(ref);
+    generate_result_free(&res);
+}
+
+static void test_golden_ppl_slice(void) {
+    if (!m) SKIP_TEST("model not found (run `make model`)");
+    cJSON *ppl = load_json("tests/golden/ppl_pg19_2048.json");
+    if (!ppl) SKIP_TEST("tests/golden/ppl_pg19_2048.json missing");
+    const cJSON *slice = cJSON_GetObjectItem(ppl, "first8192");
+    CHECK(slice != NULL);
+    if (slice) {
+        const char *file = cJSON_GetObjectItem(slice, "file")->valuestring;
+        int max_tokens = (int)cJSON_GetObjectItem(slice, "max_tokens")->valuedouble;
+        double ref = cJSON_GetObjectItem(slice, "ppl")->valuedouble;
+        size_t len;
+        char path[512];
+        snprintf(path, sizeof path, "%s", file);
+        char *text = read_text_file(path, &len);
+        if (!text) {
+            cJSON_Delete(ppl);
+            SKIP_TEST("PG19 text not found (../shared/data)");
+        }
+        int32_t *ids;
+        size_t n;
+        CHECK(tokenizer_encode(tok, text, len, 0, &ids, &n) == 0);
+        ppl_stats s = {0};
+        CHECK(perplexity_accumulate(m, ids, n < (size_t)max_tokens ? (long)n : max_tokens, 2048, &s, NULL, NULL) == 0);
+        double got = ppl_value(&s);
+        CHECK_MSG(fabs(got - ref) / ref < PPL_REL_TOL, "ppl %.5f vs reference %.5f", got, ref);
+        CHECK(s.n_predicted == (long)cJSON_GetObjectItem(slice, "predicted_tokens")->valuedouble);
+        printf("  ppl first %d tokens @2048: %.4f (reference %.4f)\n", max_tokens, got, ref);
+        free(ids);
+        free(text);
+    }
+    cJSON_Delete(ppl);
+}
+
+int main(void) {
+    kernels_set_num_threads(0);
+    const char *path = getenv("PCB_MODEL") ? getenv("PCB_MODEL") : PCB_DEFAULT_MODEL;
+    golden = load_json("tests/golden/logits.json");
+    if (!golden) {
+        fprintf(stderr, "tests/golden/logits.json: %s\n", pcb_last_error());
+        printf("not ok - load_golden_fixture\n");
+        return 1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        fclose(f);
+        m = model_load(path);
+        if (!m) {
+            fprintf(stderr, "%s\n", pcb_last_error());
+            printf("not ok - load_model\n");
+            return 1;
+        }
+        tok = tokenizer_from_gguf(&m->gguf);
+    }
+    RUN_TEST(test_golden_logits);
+    RUN_TEST(test_golden_greedy);
+    RUN_TEST(test_golden_ppl_slice);
+    tokenizer_free(tok);
+    model_free(m);
+    cJSON_Delete(golden);
+    return test_summary();
+}
