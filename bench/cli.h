@@ -29,5 +29,6 @@ int cmd_info(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_ppl(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_speed(int argc, char **argv);
 
 #endif

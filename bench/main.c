@@ -13,6 +13,7 @@ static const struct {
     {"generate", cmd_generate, "generate text from a prompt (greedy by default)"},
     {"ppl", cmd_ppl, "perplexity of text files with fixed windows"},
     {"tokenize", cmd_tokenize, "token ids of a text (tokenizer check)"},
+    {"speed", cmd_speed, "prefill / decode throughput and peak memory (make bench)"},
 };
 
 static void usage(FILE *out) {

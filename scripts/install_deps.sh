@@ -8,7 +8,8 @@ for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 # pip fetches the model; Debian's python3-pip only when no pip is on PATH already.
-python3 -m pip --version >/dev/null 2>&1 || missing="$missing python3-pip"
+# python3 runs the JSON checks of the end-to-end tests.
+python3 -m pip --version >/dev/null 2>&1 || missing="$missing python3 python3-pip"
 if [ -z "$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi
 echo "deps: installing:$missing"
 SUDO=""
