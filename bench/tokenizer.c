@@ -224,7 +224,7 @@ static int add_regex(tokenizer *t, const char *pat, const gguf_file *g) {
         pcre2_get_error_message(err, msg, sizeof msg);
         return pcb_fail("%s: tokenizer: cannot compile pre-tokenizer regex at offset %zu: %s", g->path, (size_t)erroff, (char *)msg);
     }
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   // falls back to the interpreter when JIT is unavailable
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   // falls back to the interpreter when JIT is unavailable
     t->re[t->n_re++] = re;
     return 0;
 }
@@ -617,7 +617,10 @@ static int pretok(enc *e, int level, const char *p, size_t n) {
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
         size_t s = ov[0], end = ov[1];
-        if (end <= s) end = s + utf8_len((const unsigned char *)p + s, n - s);   // empty match: cannot happen with our patterns
+        if (end <= s) {   // empty match (our patterns have none): step over one character
+            if (s >= n) break;
+            end = s + utf8_len((const unsigned char *)p + s, n - s);
+        }
         if (s > pos && pretok(e, level + 1, p + pos, s - pos)) return -1;
         if (pretok(e, level + 1, p + s, end - s)) return -1;
         pos = end;
@@ -698,6 +701,7 @@ int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse
     *out = NULL;
     *n_out = 0;
     if (!text && len) return pcb_fail("tokenizer_encode: NULL text with length %zu", len);
+    if (len > INT32_MAX) return pcb_fail("tokenizer_encode: text of %zu bytes is too long (max %d)", len, INT32_MAX);   // int32 symbol indices
     enc e = {.t = t};
     int rc = 0;
     if (t->kind == KIND_BPE) {

@@ -4,8 +4,8 @@
 //    through the GPT-2 byte-to-unicode table; merges applied by rank.
 //  - "llama": SentencePiece-style BPE (Llama-2): scores as merge priority, "▁" for spaces,
 //    byte fallback <0xXX>.
-// Special (control / user-defined) tokens are matched verbatim in the input when
-// parse_special is set, never produced by BPE.
+// Special tokens are matched verbatim in the input: control ones when parse_special is set,
+// user-defined ones always (as HF and llama.cpp do); BPE never produces either.
 #ifndef PCB_TOKENIZER_H
 #define PCB_TOKENIZER_H
 
