@@ -11,7 +11,7 @@ CC      ?= gcc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 OPT     ?= -O3 -march=native
 SAN     ?=
-CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -g $(OPT) $(SAN) \
+CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -fno-math-errno -g $(OPT) $(SAN) \
            -I. -Ibench -Ikernels $(shell pkg-config --cflags openblas 2>/dev/null)
 LDLIBS   = -lopenblas -lpcre2-8 -lcjson -lm -fopenmp $(SAN)
 PCBENCH ?= pcbench
@@ -46,7 +46,7 @@ all: $(PCBENCH)
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 

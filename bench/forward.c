@@ -1,6 +1,8 @@
 #include "forward.h"
 
+#include <assert.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,34 +24,54 @@ static void add_inplace(float *x, const float *y, int64_t n) {
 
 static int layer_observed(const probe *p, int layer) { return p && p->on_row && (!p->layers || p->layers[layer]); }
 
+// Per-thread scratch of the attention tasks, allocated once per forward call (not per layer:
+// fresh large allocations cost page faults on every use).
+typedef struct {
+    int n_threads, rows_max, keys_max;
+    float *q, *o, *probs;  // per thread: [rows_max, hd], [rows_max, hd], [rows_max, keys_max]
+    int32_t *pos, *seq;    // per thread: [rows_max]
+} attn_workspace;
+
+static void attn_workspace_init(attn_workspace *w, const model *m, int keys_max) {
+    int hd = m->cfg.head_dim;
+    w->n_threads = kernels_num_threads();
+    w->rows_max = m->cfg.n_heads / m->cfg.n_kv_heads * ATTN_BLOCK;
+    w->keys_max = keys_max > 0 ? keys_max : 1;
+    size_t nt = (size_t)w->n_threads, rows = (size_t)w->rows_max;
+    w->q = pcb_malloc(sizeof(float) * nt * rows * hd);
+    w->o = pcb_malloc(sizeof(float) * nt * rows * hd);
+    w->probs = pcb_malloc(sizeof(float) * nt * rows * w->keys_max);
+    w->pos = pcb_malloc(sizeof(int32_t) * nt * rows);
+    w->seq = pcb_malloc(sizeof(int32_t) * nt * rows);
+}
+
+static void attn_workspace_free(attn_workspace *w) {
+    free(w->q), free(w->o), free(w->probs), free(w->pos), free(w->seq);
+}
+
 // Attention of all heads of one layer: q [n, n_heads*hd] against the layer's cache slots
 // (already holding this call's keys), result into att [n, n_heads*hd].
 static void attention_layer(const model *m, const kv_cache *cache, int layer, const forward_batch *b, const float *q,
-                            float *att) {
+                            float *att, attn_workspace *ws) {
     const model_config *c = &m->cfg;
     int hd = c->head_dim, qd = c->n_heads * hd, group = c->n_heads / c->n_kv_heads;
     int n = b->n, n_blocks = (n + ATTN_BLOCK - 1) / ATTN_BLOCK;
-    int max_keys = 0;
-    for (int g = 0; g < c->n_kv_heads; g++) {
-        int nk = kv_cache_head(cache, layer, g)->n;
-        if (nk > max_keys) max_keys = nk;
-    }
     float scale = 1.0f / sqrtf((float)hd);
     const probe *p = layer_observed(b->probe, layer) ? b->probe : NULL;
     int n_tasks = c->n_kv_heads * n_blocks;
 
-#pragma omp parallel
+#pragma omp parallel num_threads(ws->n_threads)
     {
-        int rows_max = group * ATTN_BLOCK;
-        float *qbuf = pcb_malloc(sizeof(float) * (size_t)rows_max * hd);
-        float *obuf = pcb_malloc(sizeof(float) * (size_t)rows_max * hd);
-        float *probs = pcb_malloc(sizeof(float) * (size_t)rows_max * (max_keys ? max_keys : 1));
-        int32_t *qpos = pcb_malloc(sizeof(int32_t) * rows_max), *qseq = pcb_malloc(sizeof(int32_t) * rows_max);
+        size_t tid = (size_t)omp_get_thread_num(), rows = (size_t)ws->rows_max;
+        float *qbuf = ws->q + tid * rows * hd, *obuf = ws->o + tid * rows * hd;
+        float *probs = ws->probs + tid * rows * ws->keys_max;
+        int32_t *qpos = ws->pos + tid * rows, *qseq = ws->seq + tid * rows;
 #pragma omp for schedule(dynamic)
         for (int task = 0; task < n_tasks; task++) {
             int g = task % c->n_kv_heads, blk = task / c->n_kv_heads;
             int t0 = blk * ATTN_BLOCK, t1 = t0 + ATTN_BLOCK < n ? t0 + ATTN_BLOCK : n, bt = t1 - t0;
             const kv_head *kh = kv_cache_head(cache, layer, g);
+            assert(kh->n <= ws->keys_max);
             // Gather: row (r, t) = query head g*group + r of token t.
             for (int r = 0; r < group; r++)
                 for (int t = t0; t < t1; t++) {
@@ -75,11 +97,6 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
                 }
             }
         }
-        free(qbuf);
-        free(obuf);
-        free(probs);
-        free(qpos);
-        free(qseq);
     }
 }
 
@@ -122,6 +139,8 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     for (int t = 0; t < n; t++)
         memcpy(x + (size_t)t * dim, m->token_embd + (size_t)b->tokens[t] * dim, sizeof(float) * dim);
     kv_cache_reserve(cache, n);
+    attn_workspace ws;
+    attn_workspace_init(&ws, m, kv_cache_max_len(cache) + n);
 
     for (int l = 0; l < c->n_layers; l++) {
         const layer_weights *w = &m->layers[l];
@@ -138,7 +157,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
                 kv_head_append(kh, hd, k + (size_t)t * kvd + (size_t)g * hd, v + (size_t)t * kvd + (size_t)g * hd,
                                b->pos[t], b->seq ? b->seq[t] : -1, b->doc ? b->doc[t] : -1);
         }
-        attention_layer(m, cache, l, b, q, att);
+        attention_layer(m, cache, l, b, q, att, &ws);
         matmul_wt(xb, att, w->wo, n, qd, dim);
         add_inplace(x, xb, (int64_t)n * dim);
         // MLP block: x += W_down · (silu(W_gate·norm(x)) * W_up·norm(x))
@@ -157,6 +176,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
         matmul_wt(b->logits, sel, m->output, b->n_logit_rows, dim, c->vocab_size);
         free(sel);
     }
+    attn_workspace_free(&ws);
     free(x);
     free(xb);
     free(q);

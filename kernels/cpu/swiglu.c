@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "kernels.h"
+#include "vector_math.h"
 
 void swiglu(float *gate, const float *up, int64_t n) {
 #pragma omp parallel for simd if (n > 65536)
