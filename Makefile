@@ -23,7 +23,6 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard kernels/cpu/*.c)
 MAIN_SRC := bench/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
-TOOL_SRC := tests/make_tiny_gguf.c tests/tiny_gguf.c
 CU_SRC   := $(wildcard kernels/cuda/*.cu)
 
 ifneq ($(NVCC),)
@@ -71,7 +70,7 @@ $(MODEL):
 
 # Tests: the optimised build first, then the whole suite again under ASan + UBSan; the last
 # line adds both passes up ("total: N passed, N failed, N skipped").
-test: $(PCBENCH) $(TEST_BIN) $(MODEL)
+test: $(PCBENCH) $(TEST_BIN) $(BUILD)/tests/make_tiny_gguf $(MODEL)
 	@rm -f build/test-optimised.log build-san/test-sanitized.log
 	@PCB_TEST_LOG=build/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
 	  $(MAKE) --no-print-directory test-san; \

@@ -16,7 +16,7 @@
 #define GGUF_MAX_KV 1000000u
 #define GGUF_MAX_TENSORS 1000000u
 #define GGUF_MAX_DIMS 4u
-#define GGUF_MAX_NESTING 1   // arrays of arrays are allowed one level deep (never used by models)
+#define GGUF_MAX_NESTING 1   // arrays of arrays are rejected (no model uses them)
 
 typedef struct {
     const uint8_t *p;
@@ -176,7 +176,25 @@ static int name_printable(gguf_str s) {
     return 1;
 }
 
+static int parse(gguf_file *f, const void *buf, size_t size, const char *name);
+
+static void free_tables(gguf_file *f) {
+    if (f->kv)
+        for (uint64_t i = 0; i < f->n_kv; i++) free(f->kv[i].strs);
+    free(f->kv);
+    free(f->tensors);
+    f->kv = NULL;
+    f->tensors = NULL;
+    f->n_kv = f->n_tensors = 0;
+}
+
 int gguf_parse(gguf_file *f, const void *buf, size_t size, const char *name) {
+    if (parse(f, buf, size, name) == 0) return 0;
+    free_tables(f);  // the caller owns only the buffer after a failure
+    return -1;
+}
+
+static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
     memset(f, 0, sizeof *f);
     f->base = buf;
     f->size = size;
@@ -198,6 +216,14 @@ int gguf_parse(gguf_file *f, const void *buf, size_t size, const char *name) {
     if (f->n_kv > GGUF_MAX_KV)
         return pcb_fail("%s: implausible metadata count %llu", f->path, (unsigned long long)f->n_kv);
 
+    // Smallest entries: a kv is 8 (key length) + 1 (key) + 4 (type) bytes, a tensor info 33.
+    // Checking before allocating keeps a 24-byte file from costing 100 MB.
+    if (f->n_kv > (size - c.pos) / 13)
+        return pcb_fail("%s: truncated file: %llu metadata entries cannot fit in %zu bytes", f->path,
+                        (unsigned long long)f->n_kv, size);
+    if (f->n_tensors > (size - c.pos) / 33)
+        return pcb_fail("%s: truncated file: %llu tensor infos cannot fit in %zu bytes", f->path,
+                        (unsigned long long)f->n_tensors, size);
     f->kv = pcb_calloc((size_t)f->n_kv, sizeof(gguf_kv));
     for (uint64_t i = 0; i < f->n_kv; i++) {
         gguf_kv *kv = &f->kv[i];
@@ -304,10 +330,7 @@ int gguf_open(gguf_file *f, const char *path) {
 }
 
 void gguf_close(gguf_file *f) {
-    if (f->kv)
-        for (uint64_t i = 0; i < f->n_kv; i++) free(f->kv[i].strs);
-    free(f->kv);
-    free(f->tensors);
+    free_tables(f);
     if (f->mapped && f->base) munmap((void *)f->base, f->size);
     memset(f, 0, sizeof *f);
 }
@@ -351,6 +374,11 @@ int gguf_get_f32(const gguf_file *f, const char *key, float *out, int required) 
         *out = (float)kv->v.f64;
         return 0;
     }
+    if (kv->type == GGUF_VAL_INT8 || kv->type == GGUF_VAL_INT16 || kv->type == GGUF_VAL_INT32 ||
+        kv->type == GGUF_VAL_INT64) {
+        *out = (float)kv->v.i64;
+        return 0;
+    }
     uint64_t u;
     if (gguf_get_u64(f, key, &u, required) == 0) {
         *out = (float)u;
@@ -364,6 +392,7 @@ int gguf_get_str(const gguf_file *f, const char *key, char *out, size_t cap, int
     if (!kv) return missing(f, key, required);
     if (kv->type != GGUF_VAL_STRING)
         return pcb_fail("%s: metadata '%s' has type %s, expected a string", f->path, key, gguf_value_type_name(kv->type));
+    if (cap == 0) return pcb_fail("%s: metadata '%s': zero-size output buffer", f->path, key);
     size_t n = kv->v.str.len < cap - 1 ? (size_t)kv->v.str.len : cap - 1;
     memcpy(out, kv->v.str.ptr, n);
     out[n] = 0;

@@ -69,6 +69,7 @@ typedef struct {
 } gguf_file;
 
 // Parse an in-memory image (the fuzz target uses this). The buffer must outlive `f`.
+// On failure nothing stays allocated (gguf_close is then optional).
 int gguf_parse(gguf_file *f, const void *buf, size_t size, const char *name);
 // mmap + parse. Returns 0 or -1 with pcb_last_error() naming the file and the problem.
 int gguf_open(gguf_file *f, const char *path);

@@ -277,3 +277,343 @@ int tg_write_file(const tg_writer *w, const char *path) {
     free(img);
     return rc;
 }
+
+// ---- reference quantisers ------------------------------------------------------------------
+uint16_t tiny_fp32_to_fp16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) return sign | 0x7e00u | (uint16_t)((ax >> 13) & 0x3ffu);   // NaN stays NaN
+    if (ax >= 0x477ff000u) return sign | 0x7c00u;   // >= 65520 (and inf) rounds to inf
+    if (ax >= 0x38800000u) {                         // normal half: rebias exponent by 127-15
+        uint32_t h = (ax >> 13) - (112u << 10), rem = ax & 0x1fffu;
+        if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) h++;   // carry into exponent is right
+        return sign | (uint16_t)h;
+    }
+    uint32_t e = ax >> 23;                           // subnormal half: count units of 2^-24
+    if (e < 102) return sign;                        // below 2^-25: rounds to zero
+    uint32_t m = (ax & 0x7fffffu) | 0x800000u, shift = 126 - e;
+    uint32_t r = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (r & 1u))) r++;
+    return sign | (uint16_t)r;
+}
+
+float tiny_fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
+    if (e == 0) {
+        float v = (float)m * 0x1p-24f;   // zero or subnormal: exact
+        return sign ? -v : v;
+    }
+    x = sign | (e == 31 ? 0x7f800000u | (m << 13) : ((e + 112u) << 23) | (m << 13));
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+uint16_t tiny_fp32_to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 64u);   // quiet NaN
+    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+float tiny_bf16_to_fp32(uint16_t h) {
+    uint32_t x = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+size_t tiny_type_bytes(ggml_type type, int64_t n) {
+    if (n < 0) return 0;
+    switch (type) {
+    case GGML_TYPE_F32: return (size_t)n * 4;
+    case GGML_TYPE_F16: case GGML_TYPE_BF16: return (size_t)n * 2;
+    case GGML_TYPE_Q8_0: return n % 32 ? 0 : (size_t)n / 32 * 34;
+    case GGML_TYPE_Q4_0: return n % 32 ? 0 : (size_t)n / 32 * 18;
+    case GGML_TYPE_Q4_1: return n % 32 ? 0 : (size_t)n / 32 * 20;
+    }
+    return 0;
+}
+
+// Forces a float product to be rounded on its own: ggml and gguf-py round x*id before adding
+// the 8.5 / 0.5 offset, and a fused multiply-add here would change a few nibbles.
+static float rounded(float x) {
+    volatile float v = x;
+    return v;
+}
+
+static void put_fp16(uint8_t *p, float f) {
+    uint16_t h = tiny_fp32_to_fp16(f);
+    memcpy(p, &h, 2);
+}
+
+static void quant_q8_0(const float *x, uint8_t *b) {
+    float amax = 0.0f;
+    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
+    float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+    put_fp16(b, d);   // the scale is computed in fp32, only stored as fp16 (as ggml)
+    for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)roundf(x[j] * id);
+}
+
+static void quant_q4_0(const float *x, uint8_t *b) {
+    float amax = 0.0f, max = 0.0f;   // max: the signed value of largest magnitude (first wins)
+    for (int j = 0; j < 32; j++)
+        if (amax < fabsf(x[j])) {
+            amax = fabsf(x[j]);
+            max = x[j];
+        }
+    float d = max / -8.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+    put_fp16(b, d);
+    for (int j = 0; j < 16; j++) {
+        int q0 = (int8_t)(rounded(x[j] * id) + 8.5f), q1 = (int8_t)(rounded(x[j + 16] * id) + 8.5f);
+        q0 = q0 < 15 ? q0 : 15;
+        q1 = q1 < 15 ? q1 : 15;
+        b[2 + j] = (uint8_t)(q0 | q1 << 4);
+    }
+}
+
+static void quant_q4_1(const float *x, uint8_t *b) {
+    float min = x[0], max = x[0];
+    for (int j = 1; j < 32; j++) {
+        min = fminf(min, x[j]);
+        max = fmaxf(max, x[j]);
+    }
+    float d = (max - min) / 15.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+    put_fp16(b, d);
+    put_fp16(b + 2, min);
+    for (int j = 0; j < 16; j++) {
+        int q0 = (int8_t)(rounded((x[j] - min) * id) + 0.5f), q1 = (int8_t)(rounded((x[j + 16] - min) * id) + 0.5f);
+        q0 = q0 < 15 ? q0 : 15;
+        q1 = q1 < 15 ? q1 : 15;
+        b[4 + j] = (uint8_t)(q0 | q1 << 4);
+    }
+}
+
+size_t tiny_quantize(ggml_type type, const float *src, void *dst, int64_t n) {
+    size_t nb = tiny_type_bytes(type, n);
+    if (!nb) return 0;
+    uint8_t *o = dst;
+    for (int64_t i = 0; i < n; i++) {
+        switch (type) {
+        case GGML_TYPE_F32: memcpy(o + i * 4, &src[i], 4); break;
+        case GGML_TYPE_F16: { uint16_t h = tiny_fp32_to_fp16(src[i]); memcpy(o + i * 2, &h, 2); break; }
+        case GGML_TYPE_BF16: { uint16_t h = tiny_fp32_to_bf16(src[i]); memcpy(o + i * 2, &h, 2); break; }
+        case GGML_TYPE_Q8_0: if (i % 32 == 0) quant_q8_0(src + i, o + i / 32 * 34); break;
+        case GGML_TYPE_Q4_0: if (i % 32 == 0) quant_q4_0(src + i, o + i / 32 * 18); break;
+        case GGML_TYPE_Q4_1: if (i % 32 == 0) quant_q4_1(src + i, o + i / 32 * 20); break;
+        }
+    }
+    return nb;
+}
+
+// ---- tiny vocabulary -----------------------------------------------------------------------
+static const char *const control_tokens[] = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
+#define N_CONTROL 3
+// Each merge joins two tokens already in the vocab (byte symbols or earlier merges); the
+// result becomes the next token. "Ġ" is GPT-2's symbol for the space byte.
+static const char *const merges[] = {"Ġ t", "Ġ a", "i n", "h e", "Ġt he", "e r", "o n", "Ġ s",
+                                     "r e", "n d", "Ġa nd", "Ġ i", "Ġi s", "o r", "l l", "Ġ w"};
+#define N_MERGES ((int)(sizeof merges / sizeof merges[0]))
+
+static char byte_sym[256][3];       // UTF-8 of the GPT-2 byte-to-unicode code point (< 0x800)
+static char merge_tok[N_MERGES][16];
+static int vocab_ready;
+
+static void vocab_init(void) {
+    if (vocab_ready) return;
+    int extra = 0;
+    for (int b = 0; b < 256; b++) {
+        // GPT-2: printable Latin-1 bytes map to themselves, the rest to 256, 257, ... in order.
+        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        int cp = printable ? b : 256 + extra++;
+        if (cp < 0x80) {
+            byte_sym[b][0] = (char)cp;
+        } else {
+            byte_sym[b][0] = (char)(0xC0 | (cp >> 6));
+            byte_sym[b][1] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    for (int i = 0; i < N_MERGES; i++) {
+        const char *sp = strchr(merges[i], ' ');
+        snprintf(merge_tok[i], sizeof merge_tok[i], "%.*s%s", (int)(sp - merges[i]), merges[i], sp + 1);
+    }
+    vocab_ready = 1;
+}
+
+int tiny_vocab_size(void) { return N_CONTROL + 256 + N_MERGES; }
+int tiny_n_merges(void) { return N_MERGES; }
+const char *tiny_merge(int i) { return i >= 0 && i < N_MERGES ? merges[i] : NULL; }
+
+const char *tiny_vocab_token(int id) {
+    vocab_init();
+    if (id < 0 || id >= tiny_vocab_size()) return NULL;
+    if (id < N_CONTROL) return control_tokens[id];
+    if (id < N_CONTROL + 256) return byte_sym[id - N_CONTROL];
+    return merge_tok[id - N_CONTROL - 256];
+}
+
+// ---- tiny llama ----------------------------------------------------------------------------
+static const char smollm2_chat_template[] =
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ "
+    "'<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
+    "Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
+    "'<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% "
+    "endif %}";
+
+tiny_llama_config tiny_llama_default(void) {
+    tiny_llama_config c = {
+        .n_layer = 2, .dim = 64, .n_head = 4, .n_kv_head = 2, .ffn = 128, .ctx = 256,
+        .rope_theta = 10000.0f, .norm_eps = 1e-5f, .wtype = GGML_TYPE_F32, .tied = 1, .seed = 1,
+        .version = 3, .alignment = 32, .chat_template = 1,
+    };
+    return c;
+}
+
+typedef struct {
+    uint64_t s;
+} tiny_rng;
+
+static uint64_t rng_next(tiny_rng *r) {   // xorshift64*
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 0x2545F4914F6CDD1Dull;
+}
+
+static float rng_normal(tiny_rng *r) {   // Box-Muller; u1 in (0,1] so the log is finite
+    double u1 = ((double)(rng_next(r) >> 11) + 1.0) * 0x1p-53, u2 = (double)(rng_next(r) >> 11) * 0x1p-53;
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+static int add_random(tg_writer *w, tiny_rng *r, const char *name, ggml_type type, uint64_t ne0, uint64_t ne1,
+                      float mean, float std) {
+    uint64_t ne[2] = {ne0, ne1};
+    size_t n = (size_t)(ne0 * ne1);
+    float *v = pcb_malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = mean + std * rng_normal(r);
+    int rc = tg_add_tensor_f32(w, name, type, ne1 > 1 ? 2 : 1, ne, v);
+    free(v);
+    return rc < 0 ? -1 : 0;
+}
+
+static uint32_t file_type_of(ggml_type t) {   // llama_ftype numbering (general.file_type)
+    switch (t) {
+    case GGML_TYPE_F32: return 0;
+    case GGML_TYPE_F16: return 1;
+    case GGML_TYPE_Q4_0: return 2;
+    case GGML_TYPE_Q4_1: return 3;
+    case GGML_TYPE_Q8_0: return 7;
+    case GGML_TYPE_BF16: return 32;
+    }
+    return 0;
+}
+
+tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
+    tiny_llama_config cfg = cfg_in ? *cfg_in : tiny_llama_default();
+    if (cfg.n_layer < 1 || cfg.dim < 2 || cfg.n_head < 1 || cfg.n_kv_head < 1 || cfg.ffn < 1 || cfg.ctx < 1) {
+        pcb_fail("tiny llama: layers, dim, heads, kv heads, ffn and ctx must be positive");
+        return NULL;
+    }
+    if (cfg.dim % cfg.n_head || (cfg.dim / cfg.n_head) % 2 || cfg.n_head % cfg.n_kv_head) {
+        pcb_fail("tiny llama: dim %d must split into %d heads of even size, and heads %d into %d kv heads",
+                 cfg.dim, cfg.n_head, cfg.n_head, cfg.n_kv_head);
+        return NULL;
+    }
+    if ((cfg.version != 2 && cfg.version != 3) || (cfg.alignment & (cfg.alignment - 1))) {
+        pcb_fail("tiny llama: version %u (2 or 3) / alignment %u (a power of two) not supported", cfg.version,
+                 cfg.alignment);
+        return NULL;
+    }
+    if (!known_type(cfg.wtype)) {
+        pcb_fail("tiny llama: unsupported weight type %d", (int)cfg.wtype);
+        return NULL;
+    }
+    // Every matrix has ne[0] = dim or ffn: those must be whole blocks for the Q types.
+    if (!tiny_type_bytes(cfg.wtype, cfg.dim) || !tiny_type_bytes(cfg.wtype, cfg.ffn)) {
+        pcb_fail("tiny llama: dim %d and ffn %d must be multiples of 32 for %s", cfg.dim, cfg.ffn,
+                 ggml_type_name(cfg.wtype));
+        return NULL;
+    }
+    vocab_init();
+    const int n_vocab = tiny_vocab_size(), hd = cfg.dim / cfg.n_head;
+    tg_writer *w = tg_new(cfg.version, cfg.alignment);
+
+    tg_add_str(w, "general.architecture", "llama");
+    tg_add_str(w, "general.name", "tiny-llama");
+    tg_add_u32(w, "llama.block_count", (uint32_t)cfg.n_layer);
+    tg_add_u32(w, "llama.context_length", (uint32_t)cfg.ctx);
+    tg_add_u32(w, "llama.embedding_length", (uint32_t)cfg.dim);
+    tg_add_u32(w, "llama.feed_forward_length", (uint32_t)cfg.ffn);
+    tg_add_u32(w, "llama.attention.head_count", (uint32_t)cfg.n_head);
+    tg_add_u32(w, "llama.attention.head_count_kv", (uint32_t)cfg.n_kv_head);
+    tg_add_f32(w, "llama.rope.freq_base", cfg.rope_theta);
+    tg_add_f32(w, "llama.attention.layer_norm_rms_epsilon", cfg.norm_eps);
+    tg_add_u32(w, "general.file_type", file_type_of(cfg.wtype));
+    tg_add_u32(w, "llama.vocab_size", (uint32_t)n_vocab);
+    tg_add_u32(w, "llama.rope.dimension_count", (uint32_t)hd);
+    tg_add_bool(w, "tokenizer.ggml.add_space_prefix", 0);
+    tg_add_bool(w, "tokenizer.ggml.add_bos_token", 0);
+    tg_add_str(w, "tokenizer.ggml.model", "gpt2");
+    tg_add_str(w, "tokenizer.ggml.pre", "gpt2");
+    const char **toks = pcb_malloc((size_t)n_vocab * sizeof *toks);
+    int32_t *types = pcb_malloc((size_t)n_vocab * sizeof *types);
+    for (int i = 0; i < n_vocab; i++) {
+        toks[i] = tiny_vocab_token(i);
+        types[i] = i < N_CONTROL ? 3 : 1;   // 3 = control, 1 = normal
+    }
+    tg_add_str_array(w, "tokenizer.ggml.tokens", toks, (uint64_t)n_vocab);
+    tg_add_array(w, "tokenizer.ggml.token_type", GGUF_VAL_INT32, types, (uint64_t)n_vocab);
+    tg_add_str_array(w, "tokenizer.ggml.merges", (const char *const *)merges, N_MERGES);
+    free(toks);
+    free(types);
+    tg_add_u32(w, "tokenizer.ggml.bos_token_id", TINY_BOS_ID);
+    tg_add_u32(w, "tokenizer.ggml.eos_token_id", TINY_EOS_ID);
+    tg_add_u32(w, "tokenizer.ggml.unknown_token_id", TINY_TOK_ENDOFTEXT);
+    tg_add_u32(w, "tokenizer.ggml.padding_token_id", TINY_TOK_IM_END);
+    if (cfg.chat_template) tg_add_str(w, "tokenizer.chat_template", smollm2_chat_template);
+    tg_add_u32(w, "general.quantization_version", 2);
+
+    // splitmix-style scramble so seeds 0, 1, 2... give unrelated, non-zero xorshift states.
+    tiny_rng r = {cfg.seed * 0x9E3779B97F4A7C15ull + 0xD1B54A32D192ED03ull};
+    if (!r.s) r.s = 1;
+    const ggml_type wt = cfg.wtype;
+    const uint64_t dim = (uint64_t)cfg.dim, ffn = (uint64_t)cfg.ffn, q_out = (uint64_t)(cfg.n_head * hd),
+                   kv_out = (uint64_t)(cfg.n_kv_head * hd);
+    const float sd = 0.02f, norm_sd = 0.02f;
+    int err = add_random(w, &r, "token_embd.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd);
+    char name[64];
+#define T(suffix, type, ne0, ne1, mean, s)                                       \
+    do {                                                                         \
+        snprintf(name, sizeof name, "blk.%d." suffix, l);                        \
+        err = err ? err : add_random(w, &r, name, type, ne0, ne1, mean, s);      \
+    } while (0)
+    for (int l = 0; l < cfg.n_layer; l++) {
+        T("attn_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd);
+        T("attn_q.weight", wt, dim, q_out, 0.0f, sd);
+        T("attn_k.weight", wt, dim, kv_out, 0.0f, sd);
+        T("attn_v.weight", wt, dim, kv_out, 0.0f, sd);
+        T("attn_output.weight", wt, q_out, dim, 0.0f, sd);
+        T("ffn_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd);
+        T("ffn_gate.weight", wt, dim, ffn, 0.0f, sd);
+        T("ffn_up.weight", wt, dim, ffn, 0.0f, sd);
+        T("ffn_down.weight", wt, ffn, dim, 0.0f, sd);
+    }
+#undef T
+    if (!err) err = add_random(w, &r, "output_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd);
+    if (!err && !cfg.tied) err = add_random(w, &r, "output.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd);
+    if (err) {
+        tg_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int tiny_llama_write(const char *path, const tiny_llama_config *cfg) {
+    tg_writer *w = tiny_llama_build(cfg);
+    if (!w) return -1;
+    int rc = tg_write_file(w, path);
+    tg_free(w);
+    return rc;
+}

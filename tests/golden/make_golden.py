@@ -260,6 +260,9 @@ def token_cases():
     add("year 2025")
     add("1,000,000")
     add("Call 555-0199 at 10:30, version v2.0.1, x=10; y=-20, 1e-5, 0x1F")
+    add("EIGHTH EDITION.\n\n\n1852.\n\n\nPREFACE")  # whitespace before digits: the Digits split matters
+    add("list:\n 1. one\n  2. two\n\t3. three")
+    add(" 2025 and  42")
     add("superscripts x² and ½ and arabic-indic ٣٤٥ and fullwidth ３")
     # contractions
     add("don't, I'll, we're, it's")
@@ -317,10 +320,20 @@ def render_chat(hf_tok, system, user):
 def load_model(model_path, dtype=None):
     import torch
     from transformers import AutoModelForCausalLM
+    kw = {}
+    try:  # transformers >= 5: ask for a plain dense model explicitly, so that an installed
+        # `kernels` package cannot switch to packed GGUF matmul kernels (different numerics)
+        from transformers import GgufConfig
+        kw["quantization_config"] = GgufConfig(dequantize=True)
+    except ImportError:
+        pass
     m = AutoModelForCausalLM.from_pretrained(os.path.dirname(os.path.abspath(model_path)),
                                              gguf_file=os.path.basename(model_path),
-                                             dtype=dtype or torch.float32)
+                                             dtype=dtype or torch.float32, **kw)
     m.eval()
+    for name, mod in m.named_modules():  # every projection must be a plain dense Linear
+        if "proj" in name or name == "lm_head":
+            assert type(mod) is torch.nn.Linear, (name, type(mod))
     return m
 
 
@@ -493,6 +506,11 @@ def measure_noise(model_path, model, full, threads):
             lp = torch.log_softmax(other, -1) - torch.log_softmax(r, -1)
             worst_lse = max(worst_lse, float(lp.abs().max()))
             rep[f"{tag}:{name}:max_abs"] = f32(float(d.max()))
+            if len(ids) > 2:  # perplexity of the prompt itself, both ways
+                tgt = torch.tensor(ids[1:])
+                nll_o = -torch.log_softmax(other[:-1], -1).gather(1, tgt[:, None]).mean()
+                nll_r = -torch.log_softmax(r[:-1], -1).gather(1, tgt[:, None]).mean()
+                rep[f"{tag}:{name}:ppl_rel_diff"] = float(f"{float(abs(torch.expm1(nll_o - nll_r))):.3g}")
         rep[f"{tag}:max_abs_logit"] = f32(worst_abs)
         rep[f"{tag}:max_rel_logit"] = f32(worst_rel)
         rep[f"{tag}:max_abs_logprob"] = f32(worst_lse)
