@@ -8,39 +8,80 @@
 #include "error.h"
 #include "kernels.h"
 
-void cli_common_init(cli_common *c) {
+static void cli_common_init(cli_common *c) {
     const char *env = getenv("PCB_MODEL");
     c->model_path = env && *env ? env : PCB_DEFAULT_MODEL;
     c->threads = 0;
     c->json = 0;
 }
 
-int cli_common_option(cli_common *c, int argc, char **argv, int *i) {
-    const char *a = argv[*i];
-    if (!strcmp(a, "--json")) {
-        c->json = 1;
-        return 1;
-    }
-    int is_model = !strcmp(a, "-m") || !strcmp(a, "--model");
-    int is_threads = !strcmp(a, "-t") || !strcmp(a, "--threads");
-    if (!is_model && !is_threads) return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "pcbench: option %s needs a value\n", a);
+static int parse_number(const char *cmd, const cli_opt *o, const char *v) {
+    char *end;
+    double x = strtod(v, &end);
+    if (!*v || *end || !(x >= o->lo && x <= o->hi) || (o->kind == OPT_INT && x != (double)(long)x)) {
+        fprintf(stderr, "pcbench %s: %s expects %s in [%g, %g], got '%s'\n", cmd, o->name,
+                o->kind == OPT_INT ? "an integer" : "a number", o->lo, o->hi, v);
         return -1;
     }
-    const char *v = argv[++*i];
-    if (is_model) {
-        c->model_path = v;
-    } else {
-        char *end;
-        long t = strtol(v, &end, 10);
-        if (*end || t < 1 || t > 1024) {
-            fprintf(stderr, "pcbench: --threads expects an integer in 1..1024, got '%s'\n", v);
-            return -1;
+    if (o->kind == OPT_INT)
+        *(long *)o->dst = (long)x;
+    else
+        *(double *)o->dst = x;
+    return 0;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_opt *opts, int n_opts,
+              void (*help)(void), const char **positional, int max_pos, int *n_pos) {
+    static const cli_opt common_threads = {"--threads", "-t", OPT_INT, NULL, 1, 1024};
+    cli_common_init(c);
+    if (n_pos) *n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            help();
+            return 1;
         }
-        c->threads = (int)t;
+        if (!strcmp(a, "--json")) {
+            c->json = 1;
+            continue;
+        }
+        const cli_opt *o = NULL;
+        for (int k = 0; k < n_opts && !o; k++)
+            if (!strcmp(a, opts[k].name) || (opts[k].alias && !strcmp(a, opts[k].alias))) o = &opts[k];
+        int is_model = !strcmp(a, "-m") || !strcmp(a, "--model");
+        int is_threads = !strcmp(a, "-t") || !strcmp(a, "--threads");
+        if (!o && !is_model && !is_threads) {
+            if (a[0] != '-' && positional && *n_pos < max_pos) {
+                positional[(*n_pos)++] = a;
+                continue;
+            }
+            fprintf(stderr, "pcbench %s: unknown argument '%s' (see --help)\n", cmd, a);
+            return 2;
+        }
+        if (o && o->kind == OPT_FLAG) {
+            *(int *)o->dst = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "pcbench %s: option %s needs a value\n", cmd, a);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (is_model) {
+            c->model_path = v;
+        } else if (is_threads) {
+            long t;
+            cli_opt th = common_threads;
+            th.dst = &t;
+            if (parse_number(cmd, &th, v)) return 2;
+            c->threads = (int)t;
+        } else if (o->kind == OPT_STRING) {
+            *(const char **)o->dst = v;
+        } else if (parse_number(cmd, o, v)) {
+            return 2;
+        }
     }
-    return 1;
+    return 0;
 }
 
 void cli_print_json(cJSON *obj) {

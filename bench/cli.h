@@ -14,10 +14,22 @@ typedef struct {
     int json;
 } cli_common;
 
-// Handles -m/--model, -t/--threads, --json for a command; returns 1 if argv[*i] was one of
-// them (advancing *i past its value), 0 if not, -1 on a missing or bad value (message printed).
-int cli_common_option(cli_common *c, int argc, char **argv, int *i);
-void cli_common_init(cli_common *c);
+// A command's own options, parsed by cli_parse together with the common ones.
+typedef enum { OPT_FLAG, OPT_STRING, OPT_INT, OPT_DOUBLE } cli_opt_kind;
+typedef struct {
+    const char *name;   // "--prompt"
+    const char *alias;  // "-p" or NULL
+    cli_opt_kind kind;
+    void *dst;          // int* (FLAG: set to 1), const char**, long*, double*
+    double lo, hi;      // allowed range for INT / DOUBLE
+} cli_opt;
+
+// Parses argv[1..] of command `cmd`: -h/--help (prints help, returns 1), -m/--model,
+// -t/--threads, --json, then `opts`; other arguments not starting with '-' go to positional
+// (up to max_pos; NULL when none are accepted). Returns 0 to go on, 1 after --help, 2 on a bad
+// argument (message printed, naming the option and the value).
+int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_opt *opts, int n_opts,
+              void (*help)(void), const char **positional, int max_pos, int *n_pos);
 // Prints the JSON object (and frees it).
 void cli_print_json(cJSON *obj);
 // Prints "pcbench <cmd>: <last error>" to stderr and returns exit code 1.

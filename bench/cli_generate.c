@@ -23,51 +23,19 @@ static void help(void) {
          "decode_ms, decode_tok_s}.");
 }
 
-static int parse_num(const char *opt, const char *v, double lo, double hi, double *out) {
-    char *end;
-    double x = strtod(v, &end);
-    if (!*v || *end || x < lo || x > hi) {
-        fprintf(stderr, "pcbench generate: %s expects a number in [%g, %g], got '%s'\n", opt, lo, hi, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 int cmd_generate(int argc, char **argv) {
     cli_common c;
-    cli_common_init(&c);
     const char *prompt = NULL, *system = NULL;
     int chat = 0;
-    double n_new = 128, temp = 0, seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return help(), 0;
-        int r = cli_common_option(&c, argc, argv, &i);
-        if (r < 0) return 2;
-        if (r) continue;
-        if (!strcmp(a, "--chat")) {
-            chat = 1;
-            continue;
-        }
-        int takes = !strcmp(a, "-p") || !strcmp(a, "--prompt") || !strcmp(a, "--system") || !strcmp(a, "-n") ||
-                    !strcmp(a, "--temp") || !strcmp(a, "--seed");
-        if (!takes) {
-            fprintf(stderr, "pcbench generate: unknown argument '%s' (see --help)\n", a);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "pcbench generate: option %s needs a value\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) prompt = v;
-        else if (!strcmp(a, "--system")) system = v;
-        else if (!strcmp(a, "-n") ? parse_num(a, v, 1, 1 << 20, &n_new)
-                 : !strcmp(a, "--temp") ? parse_num(a, v, 0, 100, &temp)
-                                        : parse_num(a, v, 0, 1e18, &seed))
-            return 2;
-    }
+    long n_new = 128;
+    double temp = 0, seed = 1;
+    const cli_opt opts[] = {
+        {"--prompt", "-p", OPT_STRING, &prompt, 0, 0},   {"--system", NULL, OPT_STRING, &system, 0, 0},
+        {"--chat", NULL, OPT_FLAG, &chat, 0, 0},          {"-n", NULL, OPT_INT, &n_new, 1, 1 << 20},
+        {"--temp", NULL, OPT_DOUBLE, &temp, 0, 100},      {"--seed", NULL, OPT_DOUBLE, &seed, 0, 1e18},
+    };
+    int r = cli_parse("generate", argc, argv, &c, opts, sizeof opts / sizeof *opts, help, NULL, 0, NULL);
+    if (r) return r == 1 ? 0 : 2;
     if (!prompt) {
         fprintf(stderr, "pcbench generate: -p/--prompt is required (see --help)\n");
         return 2;

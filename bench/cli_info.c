@@ -16,16 +16,8 @@ static void help(void) {
 
 int cmd_info(int argc, char **argv) {
     cli_common c;
-    cli_common_init(&c);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return help(), 0;
-        int r = cli_common_option(&c, argc, argv, &i);
-        if (r < 0) return 2;
-        if (r == 0) {
-            fprintf(stderr, "pcbench info: unknown argument '%s' (see --help)\n", argv[i]);
-            return 2;
-        }
-    }
+    int r = cli_parse("info", argc, argv, &c, NULL, 0, help, NULL, 0, NULL);
+    if (r) return r == 1 ? 0 : 2;
     gguf_file g;
     if (gguf_open(&g, c.model_path)) return cli_error("info");
     model_config cfg;

@@ -25,40 +25,17 @@ static void progress(void *user, long done, long total) {
     if (isatty(2)) fprintf(stderr, "\r  %s: %ld / %ld tokens", (const char *)user, done, total);
 }
 
-static int parse_pos_int(const char *opt, const char *v, long *out) {
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (!*v || *end || x < 2 || x > (1L << 30)) {
-        fprintf(stderr, "pcbench ppl: %s expects an integer >= 2, got '%s'\n", opt, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 int cmd_ppl(int argc, char **argv) {
     cli_common c;
-    cli_common_init(&c);
     long ctx = 2048, max_tokens = 0;
     const char **files = calloc(argc, sizeof *files);
     int n_files = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return free(files), help(), 0;
-        int r = cli_common_option(&c, argc, argv, &i);
-        if (r < 0) return free(files), 2;
-        if (r) continue;
-        if (!strcmp(a, "--ctx") || !strcmp(a, "--max-tokens")) {
-            if (i + 1 >= argc || parse_pos_int(a, argv[i + 1], !strcmp(a, "--ctx") ? &ctx : &max_tokens))
-                return fprintf(stderr, "%s", i + 1 >= argc ? "pcbench ppl: option needs a value\n" : ""), free(files), 2;
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "pcbench ppl: unknown option '%s' (see --help)\n", a);
-            return free(files), 2;
-        } else {
-            files[n_files++] = a;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--ctx", NULL, OPT_INT, &ctx, 2, 1 << 24},
+        {"--max-tokens", NULL, OPT_INT, &max_tokens, 2, 1L << 30},
+    };
+    int r = cli_parse("ppl", argc, argv, &c, opts, 2, help, files, argc, &n_files);
+    if (r) return free(files), r == 1 ? 0 : 2;
     if (!n_files) {
         fprintf(stderr, "pcbench ppl: give at least one text file (see --help)\n");
         return free(files), 2;

@@ -74,33 +74,14 @@ static double time_decode(const model *m, const int32_t *ids, int n_prompt, int 
 
 int cmd_speed(int argc, char **argv) {
     cli_common c;
-    cli_common_init(&c);
     long n_prefill = 512, n_decode = 64, runs = 3;
     const char *text_path = DEFAULT_TEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return help(), 0;
-        int r = cli_common_option(&c, argc, argv, &i);
-        if (r < 0) return 2;
-        if (r) continue;
-        long *dst = !strcmp(a, "--prefill") ? &n_prefill : !strcmp(a, "--decode") ? &n_decode : !strcmp(a, "--runs") ? &runs : NULL;
-        if ((dst || !strcmp(a, "--text")) && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!dst) {
-                text_path = v;
-                continue;
-            }
-            char *end;
-            *dst = strtol(v, &end, 10);
-            if (*end || !*v || *dst < (dst == &n_decode ? 0 : 1) || *dst > (1 << 22)) {
-                fprintf(stderr, "pcbench speed: %s expects a positive integer, got '%s'\n", a, v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "pcbench speed: bad argument '%s' (see --help)\n", a);
-            return 2;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--prefill", NULL, OPT_INT, &n_prefill, 1, 1 << 22}, {"--decode", NULL, OPT_INT, &n_decode, 0, 1 << 16},
+        {"--runs", NULL, OPT_INT, &runs, 1, 1000},            {"--text", NULL, OPT_STRING, &text_path, 0, 0},
+    };
+    int r = cli_parse("speed", argc, argv, &c, opts, 4, help, NULL, 0, NULL);
+    if (r) return r == 1 ? 0 : 2;
     kernels_set_num_threads(c.threads);
     model *m = model_load(c.model_path);
     if (!m) return cli_error("speed");

@@ -16,24 +16,15 @@ static void help(void) {
 
 int cmd_tokenize(int argc, char **argv) {
     cli_common c;
-    cli_common_init(&c);
     const char *text = NULL, *file = NULL;
     int special = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return help(), 0;
-        int r = cli_common_option(&c, argc, argv, &i);
-        if (r < 0) return 2;
-        if (r) continue;
-        if (!strcmp(a, "--special")) {
-            special = 1;
-        } else if ((!strcmp(a, "-p") || !strcmp(a, "-f")) && i + 1 < argc) {
-            *(a[1] == 'p' ? &text : &file) = argv[++i];
-        } else {
-            fprintf(stderr, "pcbench tokenize: bad argument '%s' (see --help)\n", a);
-            return 2;
-        }
-    }
+    const cli_opt opts[] = {
+        {"--prompt", "-p", OPT_STRING, &text, 0, 0},
+        {"--file", "-f", OPT_STRING, &file, 0, 0},
+        {"--special", NULL, OPT_FLAG, &special, 0, 0},
+    };
+    int r = cli_parse("tokenize", argc, argv, &c, opts, 3, help, NULL, 0, NULL);
+    if (r) return r == 1 ? 0 : 2;
     if (!text == !file) {
         fprintf(stderr, "pcbench tokenize: give exactly one of -p TEXT or -f FILE\n");
         return 2;
