@@ -2,6 +2,7 @@
 # make bench: engine throughput of the default model — prefill tok/s at 512, 2048 and 8192
 # tokens and decode tok/s, with 1 and 2 threads, median of several runs, peak RSS. Each row
 # runs in a fresh process so its peak RSS is its own. Table printed and saved under results/bench/.
+# LLAMA_BENCH=/path/to/llama-bench adds llama.cpp's numbers on the same file for comparison.
 set -euo pipefail
 MODEL=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 PCB=${PCB:-./pcbench}
@@ -47,6 +48,15 @@ for r in rows:
     print(f'| {r["threads"]} | {r["prefill_tokens"]} | {r["prefill_ms"]:.0f} | {r["prefill_tok_s"]:.1f} | {ratio} '
           f'| {r["decode_tok_s"]:.2f} | {r["peak_rss_bytes"] / 2**20:.0f} |')
 PY
+    if [ -n "${LLAMA_BENCH:-}" ] && [ -x "$LLAMA_BENCH" ]; then
+        # Side by side with llama.cpp on the same GGUF and thread counts (it computes on the
+        # quantised weights directly; we dequantise to float32 at load).
+        echo
+        echo "## Reference: llama.cpp llama-bench ($("$LLAMA_BENCH" --version 2>&1 | grep -m1 -i version || echo version unknown))"
+        echo
+        "$LLAMA_BENCH" -m "$MODEL" -p "$(echo $LENGTHS | tr ' ' ',')" -n 64 -t "$(echo $THREADS | tr ' ' ',')" \
+            -r "$RUNS" -o md 2>/dev/null || echo "(llama-bench failed)"
+    fi
 } > "$md"
 cat "$md"
 echo
