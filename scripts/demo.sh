@@ -6,7 +6,7 @@ MODEL=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 DATA=${PCB_DATA:-../shared/data}
 PCB=./pcbench
 echo "== pcbench info"
-$PCB info -m "$MODEL" | head -14
+$PCB info -m "$MODEL" | sed -n '1,14p'
 echo
 echo "== pcbench generate --chat -p 'What is the capital of France?'"
 $PCB generate -m "$MODEL" --chat -p "What is the capital of France?" -n 64

@@ -5,8 +5,12 @@
 extern "C" int pcb_cuda_describe(char *out, size_t cap) {
     int n = 0;
     cudaError_t err = cudaGetDeviceCount(&n);
-    if (err != cudaSuccess || n == 0) {
-        snprintf(out, cap, "no CUDA device (%s)", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+    if (err == cudaErrorInsufficientDriver || err == cudaErrorNoDevice || (err == cudaSuccess && n == 0)) {
+        snprintf(out, cap, "no CUDA device (no usable NVIDIA driver or GPU on this machine)");
+        return 0;
+    }
+    if (err != cudaSuccess) {
+        snprintf(out, cap, "no CUDA device (%s)", cudaGetErrorString(err));
         return 0;
     }
     cudaDeviceProp prop;
