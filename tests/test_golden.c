@@ -26,7 +26,7 @@
 // order (OpenBLAS vs PyTorch) and still catches any real error (a wrong RoPE pairing, norm eps
 // or mask moves logits by > 0.1).
 #define LOGIT_TOL 1e-3
-#define PPL_REL_TOL 1e-3
+#define PPL_REL_TOL 1e-4  // measured 1.1e-5; the reference moves <= 1e-6 between float32 and float64
 
 static model *m;
 static tokenizer *tok;

@@ -527,7 +527,24 @@ def measure_noise(model_path, model, full, threads):
 
     m64 = load_model(model_path, dtype=torch.float64)
     cmp("float64", lambda ids: forward_logits(m64, ids))
-    del m64
+
+    # Not noise but a yardstick: llama.cpp-style integer dot products quantize every matmul
+    # input to 8 bits in blocks of 32 (Q8_1 / Q8_0: d = amax/127, q = round(x/d), d stored as fp16).
+    # An engine that does this should expect differences of this size, not the ones above.
+    def q8(mod, args):
+        x = args[0]
+        xb = x.reshape(*x.shape[:-1], -1, 32)
+        d = xb.abs().amax(-1, keepdim=True) / 127.0  # q from the fp32 scale, value from fp16
+        q = torch.where(d > 0, torch.round(xb / torch.where(d > 0, d, torch.ones_like(d))), torch.zeros_like(xb))
+        return (q.clamp(-127, 127) * d.half().float()).reshape(x.shape)
+
+    hooks = [mod.register_forward_pre_hook(q8) for name, mod in model.named_modules()
+             if type(mod) is torch.nn.Linear]
+    try:
+        cmp("q8_activations", lambda ids: forward_logits(model, ids))
+    finally:
+        for h in hooks:
+            h.remove()
     return rep
 
 
@@ -621,16 +638,23 @@ def perplexity(model, rt, files, ctx, max_tokens):
         ppl = math.exp(nll_sum / n_pred) if n_pred else float("nan")
         log(f"{os.path.basename(path)}: tokens {n} (file total {len(ids_all)}), predicted {n_pred}, "
             f"PPL {ppl:.4f}")
-        res_files.append({"file": os.path.basename(path), "sha256": sha256_file(path),
-                          "bytes": os.path.getsize(path), "file_tokens": len(ids_all),
-                          "tokens": n, "windows": len(win_nll), "predicted": n_pred,
-                          "nll_sum": f64(nll_sum), "ppl": f64(ppl), "window_nll": win_nll})
+        res_files.append({"file": os.path.relpath(os.path.abspath(path), REPO),
+                          "sha256": sha256_file(path), "bytes": os.path.getsize(path),
+                          "file_tokens": len(ids_all), "tokens": n, "windows": len(win_nll),
+                          "predicted_tokens": n_pred, "nll_sum": f64(nll_sum), "ppl": f64(ppl),
+                          "window_nll": win_nll})
         tot_nll += nll_sum
         tot_pred += n_pred
     pooled = math.exp(tot_nll / tot_pred) if tot_pred else float("nan")
     log(f"pooled: predicted {tot_pred}, PPL {pooled:.4f}")
-    return {"ctx": ctx, "max_tokens": max_tokens, "files": res_files,
-            "pooled": {"predicted": tot_pred, "nll_sum": f64(tot_nll), "ppl": f64(pooled)}}
+    # top level = pooled over all files; "file" (path relative to the repo root) only when
+    # there is exactly one, so a single-file entry reads like that file's own record
+    res = {"ctx": ctx, "max_tokens": max_tokens}
+    if len(res_files) == 1:
+        res["file"] = res_files[0]["file"]
+    res.update({"predicted_tokens": tot_pred, "nll_sum": f64(tot_nll), "ppl": f64(pooled),
+                "files": res_files})
+    return res
 
 
 PPL_PROTOCOL = ("file bytes decoded as UTF-8 (no newline translation); whole text tokenized with the "
