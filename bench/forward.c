@@ -12,6 +12,9 @@
 // Query rows (tokens) per attention task; the task holds this many rows for each query head
 // of one GQA group, so its GEMMs are (group * ATTN_BLOCK) x keys x head_dim.
 #define ATTN_BLOCK 32
+// The MLP runs over blocks of this many rows: its [rows, ffn] activations are the largest
+// buffers of a long prefill, and bounding them keeps peak-memory comparisons about the cache.
+#define MLP_ROWS 512
 
 kv_cache *model_new_cache(const model *m) {
     return kv_cache_new(m->cfg.n_layers, m->cfg.n_kv_heads, m->cfg.head_dim);
@@ -24,15 +27,27 @@ static void add_inplace(float *x, const float *y, int64_t n) {
 
 static int layer_observed(const probe *p, int layer) { return p && p->on_row && (!p->layers || p->layers[layer]); }
 
+// Index of the first observed row >= t (rows are increasing): binary search.
+static int first_row_at_or_after(const probe *p, int t) {
+    int lo = 0, hi = p->n_rows;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (p->rows[mid] < t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 // Per-thread scratch of the attention tasks, allocated once per forward call (not per layer:
 // fresh large allocations cost page faults on every use).
 typedef struct {
     int n_threads, rows_max, keys_max;
     float *q, *o, *probs;  // per thread: [rows_max, hd], [rows_max, hd], [rows_max, keys_max]
     int32_t *pos, *seq;    // per thread: [rows_max]
+    float *observed;       // probe rows: [probe n_rows, n_heads, keys_max], or NULL
 } attn_workspace;
 
-static void attn_workspace_init(attn_workspace *w, const model *m, int keys_max) {
+static void attn_workspace_init(attn_workspace *w, const model *m, int keys_max, const probe *p) {
     int hd = m->cfg.head_dim;
     w->n_threads = kernels_num_threads();
     w->rows_max = m->cfg.n_heads / m->cfg.n_kv_heads * ATTN_BLOCK;
@@ -43,10 +58,11 @@ static void attn_workspace_init(attn_workspace *w, const model *m, int keys_max)
     w->probs = pcb_malloc(sizeof(float) * nt * rows * w->keys_max);
     w->pos = pcb_malloc(sizeof(int32_t) * nt * rows);
     w->seq = pcb_malloc(sizeof(int32_t) * nt * rows);
+    w->observed = p && p->n_rows ? pcb_malloc(sizeof(float) * p->n_rows * m->cfg.n_heads * w->keys_max) : NULL;
 }
 
 static void attn_workspace_free(attn_workspace *w) {
-    free(w->q), free(w->o), free(w->probs), free(w->pos), free(w->seq);
+    free(w->q), free(w->o), free(w->probs), free(w->pos), free(w->seq), free(w->observed);
 }
 
 // Attention of all heads of one layer: q [n, n_heads*hd] against the layer's cache slots
@@ -80,24 +96,30 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
                     qpos[row] = b->pos[t];
                     qseq[row] = b->seq ? b->seq[t] : -1;
                 }
-            attention_block(obuf, probs, qbuf, qpos, qseq, group * bt, kh->k, kh->v, kh->pos, kh->chunk, kh->n, hd,
-                            scale);
+            int first = p ? first_row_at_or_after(p, t0) : 0;
+            int observed = p && first < p->n_rows && p->rows[first] < t1;
+            attention_block(obuf, probs, observed, qbuf, qpos, qseq, group * bt, kh->k, kh->v, kh->pos, kh->chunk,
+                            kh->n, hd, scale);
             for (int r = 0; r < group; r++)
                 for (int t = t0; t < t1; t++)
                     memcpy(att + (size_t)t * qd + (size_t)(g * group + r) * hd, obuf + (size_t)(r * bt + t - t0) * hd,
                            sizeof(float) * hd);
-            if (p) {
-                for (int pi = 0; pi < p->n_rows; pi++) {
-                    int t = p->rows[pi];
-                    if (t < t0 || t >= t1) continue;
-                    for (int r = 0; r < group; r++) {
-#pragma omp critical(pcb_probe)
-                        p->on_row(p->user, layer, g * group + r, pi, probs + (size_t)(r * bt + t - t0) * kh->n, kh);
-                    }
-                }
+            if (p) {  // keep the observed rows; delivered after the parallel region
+                for (int pi = first; pi < p->n_rows && p->rows[pi] < t1; pi++)
+                    for (int r = 0; r < group; r++)
+                        memcpy(ws->observed + ((size_t)pi * c->n_heads + g * group + r) * ws->keys_max,
+                               probs + (size_t)(r * bt + p->rows[pi] - t0) * kh->n, sizeof(float) * kh->n);
             }
         }
     }
+    // Deliver on the calling thread in (head, row) order: deterministic, and the callback may
+    // block, allocate or set an error without touching the worker threads.
+    if (p)
+        for (int h = 0; h < c->n_heads; h++) {
+            const kv_head *kh = kv_cache_head(cache, layer, h / group);
+            for (int pi = 0; pi < p->n_rows; pi++)
+                p->on_row(p->user, layer, h, pi, ws->observed + ((size_t)pi * c->n_heads + h) * ws->keys_max, kh);
+        }
 }
 
 static int validate(const model *m, const kv_cache *cache, const forward_batch *b) {
@@ -133,14 +155,15 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     float *att = pcb_malloc(sizeof(float) * (size_t)n * qd);
     float *k = pcb_malloc(sizeof(float) * (size_t)n * kvd);
     float *v = pcb_malloc(sizeof(float) * (size_t)n * kvd);
-    float *h1 = pcb_malloc(sizeof(float) * (size_t)n * ffn);
-    float *h2 = pcb_malloc(sizeof(float) * (size_t)n * ffn);
+    int mlp_rows = n < MLP_ROWS ? n : MLP_ROWS;
+    float *h1 = pcb_malloc(sizeof(float) * (size_t)mlp_rows * ffn);
+    float *h2 = pcb_malloc(sizeof(float) * (size_t)mlp_rows * ffn);
 
     for (int t = 0; t < n; t++)
         memcpy(x + (size_t)t * dim, m->token_embd + (size_t)b->tokens[t] * dim, sizeof(float) * dim);
     kv_cache_reserve(cache, n);
     attn_workspace ws;
-    attn_workspace_init(&ws, m, kv_cache_max_len(cache) + n);
+    attn_workspace_init(&ws, m, kv_cache_max_len(cache) + n, b->probe);
 
     for (int l = 0; l < c->n_layers; l++) {
         const layer_weights *w = &m->layers[l];
@@ -162,10 +185,14 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
         add_inplace(x, xb, (int64_t)n * dim);
         // MLP block: x += W_down · (silu(W_gate·norm(x)) * W_up·norm(x))
         rmsnorm(xb, x, w->ffn_norm, n, dim, c->norm_eps);
-        matmul_wt(h1, xb, w->w_gate, n, dim, ffn);
-        matmul_wt(h2, xb, w->w_up, n, dim, ffn);
-        swiglu(h1, h2, (int64_t)n * ffn);
-        matmul_wt(xb, h1, w->w_down, n, ffn, dim);
+        for (int r0 = 0; r0 < n; r0 += mlp_rows) {
+            int rn = n - r0 < mlp_rows ? n - r0 : mlp_rows;
+            float *xr = xb + (size_t)r0 * dim;
+            matmul_wt(h1, xr, w->w_gate, rn, dim, ffn);
+            matmul_wt(h2, xr, w->w_up, rn, dim, ffn);
+            swiglu(h1, h2, (int64_t)rn * ffn);
+            matmul_wt(xr, h1, w->w_down, rn, ffn, dim);  // xr is consumed: reuse it for the output
+        }
         add_inplace(x, xb, (int64_t)n * dim);
     }
 

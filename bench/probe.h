@@ -11,7 +11,8 @@
 
 typedef struct probe probe;
 
-// Called once per (layer, query head, observed row), serialised (never concurrently).
+// Called once per (layer, query head, observed row) on the thread that called forward(), after
+// the layer's attention, in (head, row) order: deterministic, never concurrent.
 //   probs[slots->n]: attention of that row over the slots of its KV head (0 for masked slots);
 //   slots: the KV head's slots (positions, chunks, document indices) as they are at this layer.
 //   row_index: index into probe->rows.

@@ -38,11 +38,13 @@ float logsumexp_row(const float *x, int n);
 //   q:      [n_q, head_dim] rotated queries          q_pos, q_seq: [n_q]
 //   k, v:   [n_keys, head_dim]                       key_pos, key_chunk: [n_keys]
 //   out:    [n_q, head_dim]
-//   probs:  [n_q, n_keys] scratch; on return the attention probabilities (0 where masked).
+//   probs:  [n_q, n_keys] scratch; on return the attention probabilities (0 where masked) when
+//           full_rows is set; otherwise only the columns of the visible span are defined (saves
+//           zeroing n_q x n_keys floats per block of a long prefill).
 // Single-threaded: callers parallelise over blocks.
-void attention_block(float *out, float *probs, const float *q, const int32_t *q_pos, const int32_t *q_seq,
-                     int n_q, const float *k, const float *v, const int32_t *key_pos, const int32_t *key_chunk,
-                     int n_keys, int head_dim, float scale);
+void attention_block(float *out, float *probs, int full_rows, const float *q, const int32_t *q_pos,
+                     const int32_t *q_seq, int n_q, const float *k, const float *v, const int32_t *key_pos,
+                     const int32_t *key_chunk, int n_keys, int head_dim, float scale);
 
 int kernels_num_threads(void);
 void kernels_set_num_threads(int n);

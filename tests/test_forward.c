@@ -132,6 +132,7 @@ typedef struct {
     int masked_nonzero;
     int n_slots_seen;
     float first_probs[64];
+    int last_key, out_of_order;  // calls must come in (head, row) order
 } probe_acc;
 
 static void on_row(void *user, int layer, int q_head, int row, const float *probs, const kv_head *slots) {
@@ -142,6 +143,9 @@ static void on_row(void *user, int layer, int q_head, int row, const float *prob
         if (slots->chunk[j] == 1 && probs[j] != 0.0f) a->masked_nonzero++;  // rows observed are chunk 0's
     }
     a->max_sum_err = fmax(a->max_sum_err, fabs(s - 1.0));
+    int key = (layer * 1000 + q_head) * 1000 + row;
+    if (a->calls && key <= a->last_key) a->out_of_order++;
+    a->last_key = key;
     if (a->calls == 0) {
         a->n_slots_seen = slots->n;
         memcpy(a->first_probs, probs, sizeof(float) * (slots->n < 64 ? slots->n : 64));
@@ -165,6 +169,7 @@ static void test_probe(void) {
     CHECK(acc.calls == 2 * tiny->cfg.n_heads);  // one layer x 2 rows x heads
     CHECK(acc.max_sum_err < 1e-5);
     CHECK(acc.masked_nonzero == 0);
+    CHECK(acc.out_of_order == 0);
     CHECK(acc.n_slots_seen == n1 + n2);
     // row 3 sees slots 0..3 of chunk 0 only
     for (int j = 4; j < acc.n_slots_seen && j < 64; j++) CHECK(acc.first_probs[j] == 0.0f);

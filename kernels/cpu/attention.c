@@ -8,9 +8,9 @@
 
 static int visible(int32_t kp, int32_t kc, int32_t qp, int32_t qs) { return kp <= qp && (qs < 0 || kc == qs); }
 
-void attention_block(float *out, float *probs, const float *q, const int32_t *q_pos, const int32_t *q_seq,
-                     int n_q, const float *k, const float *v, const int32_t *key_pos, const int32_t *key_chunk,
-                     int n_keys, int head_dim, float scale) {
+void attention_block(float *out, float *probs, int full_rows, const float *q, const int32_t *q_pos,
+                     const int32_t *q_seq, int n_q, const float *k, const float *v, const int32_t *key_pos,
+                     const int32_t *key_chunk, int n_keys, int head_dim, float scale) {
     // Span [lo, hi) of keys visible to at least one row: for causal single-sequence prefill
     // this skips the upper triangle's columns block by block.
     int32_t max_pos = INT32_MIN, any_all = 0;
@@ -28,20 +28,30 @@ void attention_block(float *out, float *probs, const float *q, const int32_t *q_
             hi = j + 1;
         }
     }
-    memset(probs, 0, sizeof(float) * (size_t)n_q * n_keys);
     if (lo >= hi) {  // nothing visible: output zeros (callers never ask for this in practice)
+        if (full_rows) memset(probs, 0, sizeof(float) * (size_t)n_q * n_keys);
         memset(out, 0, sizeof(float) * (size_t)n_q * head_dim);
         return;
     }
     int span = hi - lo;
+    int32_t span_max_pos = INT32_MIN;
+    for (int j = lo; j < hi; j++)
+        if (key_pos[j] > span_max_pos) span_max_pos = key_pos[j];
     float *s = probs + lo;  // rows of the span, leading dimension n_keys
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_q, span, head_dim, scale, q, head_dim,
                 k + (size_t)lo * head_dim, head_dim, 0.0f, s, n_keys);
     for (int i = 0; i < n_q; i++) {
         float *row = probs + (size_t)i * n_keys;
-        for (int j = lo; j < hi; j++)
-            if (!visible(key_pos[j], key_chunk[j], q_pos[i], q_seq[i])) row[j] = -INFINITY;
+        // Rows that see every chunk and come after every key of the span need no mask (decode,
+        // question rows over a merged cache).
+        if (q_seq[i] >= 0 || q_pos[i] < span_max_pos)
+            for (int j = lo; j < hi; j++)
+                if (!visible(key_pos[j], key_chunk[j], q_pos[i], q_seq[i])) row[j] = -INFINITY;
         softmax_row(row + lo, span);
+        if (full_rows) {  // outside the span every key is masked
+            memset(row, 0, sizeof(float) * lo);
+            memset(row + hi, 0, sizeof(float) * (n_keys - hi));
+        }
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n_q, head_dim, span, 1.0f, s, n_keys,
                 v + (size_t)lo * head_dim, head_dim, 0.0f, out, head_dim);
