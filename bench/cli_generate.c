@@ -28,11 +28,12 @@ int cmd_generate(int argc, char **argv) {
     const char *prompt = NULL, *system = NULL;
     int chat = 0;
     long n_new = 128;
-    double temp = 0, seed = 1;
+    double temp = 0;
+    long seed = 1;
     const cli_opt opts[] = {
         {"--prompt", "-p", OPT_STRING, &prompt, 0, 0},   {"--system", NULL, OPT_STRING, &system, 0, 0},
         {"--chat", NULL, OPT_FLAG, &chat, 0, 0},          {"-n", NULL, OPT_INT, &n_new, 1, 1 << 20},
-        {"--temp", NULL, OPT_DOUBLE, &temp, 0, 100},      {"--seed", NULL, OPT_DOUBLE, &seed, 0, 1e18},
+        {"--temp", NULL, OPT_DOUBLE, &temp, 0, 100},      {"--seed", NULL, OPT_INT, &seed, 0, 9007199254740992.0},
     };
     int r = cli_parse("generate", argc, argv, &c, opts, sizeof opts / sizeof *opts, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
@@ -74,11 +75,14 @@ int cmd_generate(int argc, char **argv) {
     if (tokenizer_eos(tok) >= 0) stops[n_stop++] = tokenizer_eos(tok);
     int32_t im_end = tokenizer_find(tok, "<|im_end|>");
     if (im_end >= 0 && im_end != tokenizer_eos(tok)) stops[n_stop++] = im_end;
+    if (n_prompt + n_new > m->cfg.context_length)
+        fprintf(stderr, "pcbench generate: note: %d prompt + %ld new tokens exceed the trained context %d "
+                        "(positions beyond it extrapolate)\n", n_prompt, n_new, m->cfg.context_length);
     generate_options opt = {.max_new_tokens = (int)n_new, .stop_ids = stops, .n_stop = n_stop};
     sampler_init(&opt.smp, (float)temp, (uint64_t)seed);
     if (generate(m, prompt_ids, n_prompt, &opt, &res)) goto out;
     text = tokenizer_decode(tok, res.tokens, res.n_tokens, 0);
-    double tok_s = res.n_tokens > 1 ? (res.n_tokens - 1) / (res.decode_ms / 1e3) : 0;
+    double tok_s = res.n_forward ? res.n_forward / (res.decode_ms / 1e3) : 0;
     if (c.json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "text", text);

@@ -61,7 +61,9 @@ int cmd_ppl(int argc, char **argv) {
         } else {
             if (max_tokens && (long)n > max_tokens) n = (size_t)max_tokens;
             ppl_stats one = {0};
-            rc = perplexity_accumulate(m, ids, (long)n, (int)ctx, &one, c.json ? NULL : progress, (void *)files[f]);
+            int32_t bos = tokenizer_add_bos(tok) ? tokenizer_bos(tok) : -1;
+            rc = perplexity_accumulate(m, ids, (long)n, (int)ctx, bos, &one, c.json ? NULL : progress, (void *)files[f]);
+            if (rc) pcb_fail_context("%s", files[f]);
             if (!rc) {
                 if (!c.json) fprintf(stderr, "%s", isatty(2) ? "\n" : "");
                 if (!c.json) printf("%-60s ppl %8.4f  (%ld predicted tokens, %d windows)\n", files[f], ppl_value(&one),

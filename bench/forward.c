@@ -214,3 +214,15 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     free(h2);
     return 0;
 }
+
+int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos,
+                     float *last_logits) {
+    if (n <= 0) return pcb_fail("forward: empty sequence");
+    int32_t *pos = pcb_malloc(sizeof(int32_t) * n), last = n - 1;
+    for (int i = 0; i < n; i++) pos[i] = start_pos + i;
+    forward_batch b = {.n = n, .tokens = tokens, .pos = pos, .doc = pos, .logit_rows = &last,
+                       .n_logit_rows = last_logits ? 1 : 0, .logits = last_logits};
+    int rc = forward(m, cache, &b);
+    free(pos);
+    return rc;
+}

@@ -29,6 +29,11 @@ typedef struct {
 // Returns 0, or -1 with an error (bad token id, shape mismatch).
 int forward(const model *m, kv_cache *cache, const forward_batch *b);
 
+// Convenience for one sequence: tokens at positions start_pos.. (seq -1, doc = position), with
+// the last row's logits into last_logits[vocab] (NULL: none).
+int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos,
+                     float *last_logits);
+
 // A cache shaped for the model.
 kv_cache *model_new_cache(const model *m);
 

@@ -18,18 +18,11 @@ int generate(const model *m, const int32_t *prompt, int n_prompt, generate_optio
     int vocab = m->cfg.vocab_size;
     kv_cache *cache = model_new_cache(m);
     float *logits = pcb_malloc(sizeof(float) * vocab);
-    int32_t *pos = pcb_malloc(sizeof(int32_t) * n_prompt);
-    for (int i = 0; i < n_prompt; i++) pos[i] = i;
     out->tokens = pcb_malloc(sizeof(int32_t) * (opt->max_new_tokens > 0 ? opt->max_new_tokens : 1));
-
-    int32_t last_row = n_prompt - 1;
     double t0 = now_ms();
-    forward_batch b = {.n = n_prompt, .tokens = prompt, .pos = pos, .logit_rows = &last_row, .n_logit_rows = 1,
-                       .logits = logits};
-    int rc = forward(m, cache, &b);
+    int rc = forward_sequence(m, cache, prompt, n_prompt, 0, logits);
     out->prefill_ms = now_ms() - t0;
     t0 = now_ms();
-    int32_t p = n_prompt, zero = 0;
     while (rc == 0 && out->n_tokens < opt->max_new_tokens) {
         int32_t next = sampler_next(&opt->smp, logits, vocab);
         if (is_stop(opt, next)) {
@@ -38,12 +31,10 @@ int generate(const model *m, const int32_t *prompt, int n_prompt, generate_optio
         }
         out->tokens[out->n_tokens++] = next;
         if (out->n_tokens == opt->max_new_tokens) break;
-        forward_batch d = {.n = 1, .tokens = &next, .pos = &p, .logit_rows = &zero, .n_logit_rows = 1, .logits = logits};
-        rc = forward(m, cache, &d);
-        p++;
+        rc = forward_sequence(m, cache, &next, 1, n_prompt + out->n_tokens - 1, logits);
+        out->n_forward++;
     }
     out->decode_ms = now_ms() - t0;
-    free(pos);
     free(logits);
     kv_cache_free(cache);
     if (rc) generate_result_free(out);

@@ -18,10 +18,12 @@ typedef struct {
     int32_t *tokens;     // generated ids (malloc'ed)
     int n_tokens;
     int stopped;         // 1 = a stop token ended it, 0 = max_new_tokens reached
+    int n_forward;       // single-token decode steps run (decode_ms covers these)
     double prefill_ms, decode_ms;
 } generate_result;
 
 // Prefills `prompt` at positions 0..n-1 in a fresh cache and decodes greedily or by sampling.
+// max_new_tokens = 0 runs the prefill only.
 int generate(const model *m, const int32_t *prompt, int n_prompt, generate_options *opt, generate_result *out);
 void generate_result_free(generate_result *r);
 

@@ -43,9 +43,10 @@ static void head_resize(kv_head *h, int head_dim, int cap) {
 
 static void head_reserve(kv_head *h, int head_dim, int extra) {
     if (h->n + extra <= h->cap) return;
-    int cap = h->cap ? h->cap : 16;
-    while (cap < h->n + extra) cap = cap + cap / 2 + 16;
-    head_resize(h, head_dim, cap);
+    // Exactly what a big prefill needs (reported memory stays honest); 1.5x growth for the
+    // one-token appends of decoding.
+    int grown = h->cap + h->cap / 2 + 16;
+    head_resize(h, head_dim, h->n + extra > grown ? h->n + extra : grown);
 }
 
 void kv_cache_reserve(kv_cache *c, int extra) {
@@ -127,8 +128,8 @@ kv_cache *kv_cache_clone(const kv_cache *c) {
     return kv_cache_concat(one, 1);
 }
 
-void kv_cache_clear(kv_cache *c) {
-    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) head_free(&c->heads[i]);
+void kv_cache_reset(kv_cache *c) {
+    for (int i = 0; i < c->n_layers * c->n_kv_heads; i++) c->heads[i].n = 0;
 }
 
 int kv_cache_max_len(const kv_cache *c) {

@@ -38,8 +38,8 @@ int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep);
 kv_cache *kv_cache_concat(kv_cache *const *caches, int n);
 // Deep copy.
 kv_cache *kv_cache_clone(const kv_cache *c);
-// Drops every slot (keeps shape).
-void kv_cache_clear(kv_cache *c);
+// Drops every slot but keeps the allocation, for reuse by a same-sized next sequence.
+void kv_cache_reset(kv_cache *c);
 
 int kv_cache_max_len(const kv_cache *c);  // longest head
 long kv_cache_total_slots(const kv_cache *c);

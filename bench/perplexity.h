@@ -2,6 +2,8 @@
 // Protocol: consecutive non-overlapping windows of `ctx` tokens (stride = ctx); the last partial
 // window counts if it has >= 2 tokens; each window starts from an empty cache at position 0;
 // every token but the window's first is predicted. PPL = exp(total NLL / predicted tokens).
+// Models that want a BOS (tokenizer.ggml.add_bos_token, e.g. Llama-2) get it as the first
+// token of every window instead: windows then hold ctx-1 text tokens, all of them predicted.
 #ifndef PCB_PERPLEXITY_H
 #define PCB_PERPLEXITY_H
 
@@ -17,7 +19,8 @@ typedef struct {
 } ppl_stats;
 
 // Adds the windows of `ids` to *acc (so several files can be pooled). progress may be NULL.
-int perplexity_accumulate(const model *m, const int32_t *ids, long n, int ctx, ppl_stats *acc,
+// bos < 0: no BOS. Returns -1 (error set) when the text has fewer than 2 tokens.
+int perplexity_accumulate(const model *m, const int32_t *ids, long n, int ctx, int32_t bos, ppl_stats *acc,
                           void (*progress)(void *user, long done, long total), void *user);
 double ppl_value(const ppl_stats *s);
 

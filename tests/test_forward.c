@@ -9,6 +9,7 @@
 #include "forward.h"
 #include "kernels.h"
 #include "model.h"
+#include "perplexity.h"
 #include "test.h"
 #include "tiny_gguf.h"
 
@@ -230,6 +231,31 @@ static void test_quantised_tiny_models(void) {
     free(ref), free(got);
 }
 
+// Window bookkeeping of the perplexity protocol, with and without a BOS per window, and the
+// NLL of the first window equal to a hand computation from full logits.
+static void test_perplexity_windows(void) {
+    int32_t tok[10];
+    seq_tokens(tok, 10, 8);
+    ppl_stats a = {0}, b = {0};
+    CHECK(perplexity_accumulate(tiny, tok, 10, 4, -1, &a, NULL, NULL) == 0);
+    CHECK(a.n_windows == 3 && a.n_predicted == 3 + 3 + 1);
+    CHECK(perplexity_accumulate(tiny, tok, 10, 4, TINY_BOS_ID, &b, NULL, NULL) == 0);
+    CHECK(b.n_windows == 4 && b.n_predicted == 10);  // windows of BOS + 3 text tokens
+    int V = tiny->cfg.vocab_size;
+    float *l = malloc(sizeof(float) * 4 * V);
+    kv_cache *c = model_new_cache(tiny);
+    run(c, tok, 4, 0, -1, l);
+    double nll = 0;
+    for (int t = 0; t < 3; t++) nll += logsumexp_row(l + (size_t)t * V, V) - l[(size_t)t * V + tok[t + 1]];
+    ppl_stats one = {0};
+    CHECK(perplexity_accumulate(tiny, tok, 4, 4, -1, &one, NULL, NULL) == 0);
+    CHECK_NEAR(one.nll_sum, nll, 1e-3);
+    ppl_stats none = {0};
+    CHECK(perplexity_accumulate(tiny, tok, 1, 4, -1, &none, NULL, NULL) == -1);
+    kv_cache_free(c);
+    free(l);
+}
+
 int main(void) {
     kernels_set_num_threads(2);
     snprintf(tiny_path, sizeof tiny_path, "/tmp/pcb_tiny_%d.gguf", (int)getpid());
@@ -244,6 +270,7 @@ int main(void) {
     RUN_TEST(test_probe);
     RUN_TEST(test_bad_batches);
     RUN_TEST(test_quantised_tiny_models);
+    RUN_TEST(test_perplexity_windows);
     model_free(tiny);
     unlink(tiny_path);
     return test_summary();

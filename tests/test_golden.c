@@ -156,7 +156,7 @@ static void test_golden_ppl_slice(void) {
         size_t n;
         CHECK(tokenizer_encode(tok, text, len, 0, &ids, &n) == 0);
         ppl_stats s = {0};
-        CHECK(perplexity_accumulate(m, ids, n < (size_t)max_tokens ? (long)n : max_tokens, 2048, &s, NULL, NULL) == 0);
+        CHECK(perplexity_accumulate(m, ids, n < (size_t)max_tokens ? (long)n : max_tokens, 2048, -1, &s, NULL, NULL) == 0);
         double got = ppl_value(&s);
         CHECK_MSG(fabs(got - ref) / ref < PPL_REL_TOL, "ppl %.5f vs reference %.5f", got, ref);
         CHECK(s.n_predicted == (long)cJSON_GetObjectItem(slice, "predicted_tokens")->valuedouble);
