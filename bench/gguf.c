@@ -1,6 +1,7 @@
 #include "gguf.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,27 @@ static int name_printable(gguf_str s) {
 
 static int parse(gguf_file *f, const void *buf, size_t size, const char *name);
 
+static int cmp_str_ptr(const void *a, const void *b) {
+    const gguf_str *x = *(const gguf_str *const *)a, *y = *(const gguf_str *const *)b;
+    size_t n = x->len < y->len ? (size_t)x->len : (size_t)y->len;
+    int c = memcmp(x->ptr, y->ptr, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+// The first of two equal strings found at `offset` inside n records of `stride` bytes, or NULL.
+// Sorting pointers keeps it O(n log n) for files with a million entries.
+static const gguf_str *find_duplicate(const void *records, uint64_t n, size_t stride, size_t offset) {
+    if (n < 2) return NULL;
+    const gguf_str **v = pcb_malloc(sizeof *v * (size_t)n);
+    for (uint64_t i = 0; i < n; i++) v[i] = (const gguf_str *)((const char *)records + i * stride + offset);
+    qsort(v, (size_t)n, sizeof *v, cmp_str_ptr);
+    const gguf_str *dup = NULL;
+    for (uint64_t i = 1; i < n && !dup; i++)
+        if (cmp_str_ptr(&v[i - 1], &v[i]) == 0) dup = v[i];
+    free(v);
+    return dup;
+}
+
 static void free_tables(gguf_file *f) {
     if (f->kv)
         for (uint64_t i = 0; i < f->n_kv; i++) free(f->kv[i].strs);
@@ -279,10 +301,13 @@ static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
         if (t->offset % f->alignment)
             return pcb_fail("%s: tensor '%.*s' offset %llu is not aligned to %llu", f->path, nl, t->name.ptr,
                             (unsigned long long)t->offset, (unsigned long long)f->alignment);
-        for (uint64_t j = 0; j < i; j++)
-            if (f->tensors[j].name.len == t->name.len && !memcmp(f->tensors[j].name.ptr, t->name.ptr, t->name.len))
-                return pcb_fail("%s: duplicate tensor name '%.*s'", f->path, nl, t->name.ptr);
     }
+
+    const gguf_str *dup;
+    if ((dup = find_duplicate(f->kv, f->n_kv, sizeof(gguf_kv), offsetof(gguf_kv, key))))
+        return pcb_fail("%s: duplicate metadata key '%.*s'", f->path, (int)(dup->len > 200 ? 200 : dup->len), dup->ptr);
+    if ((dup = find_duplicate(f->tensors, f->n_tensors, sizeof(gguf_tensor), offsetof(gguf_tensor, name))))
+        return pcb_fail("%s: duplicate tensor name '%.*s'", f->path, (int)(dup->len > 200 ? 200 : dup->len), dup->ptr);
 
     uint64_t pad = (f->alignment - c.pos % f->alignment) % f->alignment;
     f->data_offset = c.pos + pad;

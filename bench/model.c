@@ -10,8 +10,9 @@
 static int get_int(const gguf_file *g, const char *arch, const char *suffix, int *out, int required, int min, int max) {
     char key[128];
     snprintf(key, sizeof key, "%s.%s", arch, suffix);
+    if (!required && !gguf_find_kv(g, key)) return 0;  // optional and absent: keep the default
     uint64_t v;
-    if (gguf_get_u64(g, key, &v, required)) return required ? -1 : 0;
+    if (gguf_get_u64(g, key, &v, 1)) return -1;  // missing when required, or of the wrong type
     if (v < (uint64_t)min || v > (uint64_t)max)
         return pcb_fail("%s: metadata '%s' = %llu is out of range [%d, %d]", g->path, key, (unsigned long long)v, min, max);
     *out = (int)v;
@@ -75,6 +76,10 @@ int model_config_from_gguf(const gguf_file *g, model_config *c) {
         return pcb_fail("%s: tokenizer.ggml.tokens has %llu entries, the embedding has %d rows", g->path,
                         (unsigned long long)toks->n, c->vocab_size);
     c->tied_embeddings = gguf_find_tensor(g, "output.weight") == NULL;
+    // Llama-3.1-style frequency scaling comes as a tensor, without a rope.scaling key: running
+    // without it would give wrong logits silently.
+    if (gguf_find_tensor(g, "rope_freqs.weight"))
+        return pcb_fail("%s: tensor 'rope_freqs.weight' (Llama-3.1 RoPE frequency scaling) is not supported yet", g->path);
     return 0;
 }
 
@@ -107,7 +112,23 @@ static float *load_tensor(model *m, const char *name, int ne0, int ne1) {
         return NULL;
     }
     m->weight_bytes += sizeof(float) * t->n_elements;
+    m->n_tensors_used++;
     return out;
+}
+
+// Names model_load reads: token_embd, output_norm, output, blk.N.{attn,ffn}_*.
+static int is_known_tensor(const char *name, int n_layers) {
+    static const char *top[] = {"token_embd.weight", "output_norm.weight", "output.weight"};
+    static const char *per_layer[] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
+                                      "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
+    for (size_t i = 0; i < sizeof top / sizeof *top; i++)
+        if (!strcmp(name, top[i])) return 1;
+    int l, used = 0;
+    char part[64];
+    if (sscanf(name, "blk.%d.%63[a-z_].weight%n", &l, part, &used) != 2 || name[used] || l < 0 || l >= n_layers) return 0;
+    for (size_t i = 0; i < sizeof per_layer / sizeof *per_layer; i++)
+        if (!strcmp(part, per_layer[i])) return 1;
+    return 0;
 }
 
 model *model_load(const char *path) {
@@ -143,6 +164,19 @@ model *model_load(const char *path) {
         LOAD(w_up, "ffn_up", c->dim, c->ffn_dim)
         LOAD(w_down, "ffn_down", c->ffn_dim, c->dim)
 #undef LOAD
+    }
+    // A tensor we did not load is part of an architecture we do not implement (biases, extra
+    // norms): refuse rather than compute something else.
+    if (m->n_tensors_used != m->gguf.n_tensors) {
+        for (uint64_t i = 0; i < m->gguf.n_tensors; i++) {
+            const gguf_tensor *t = &m->gguf.tensors[i];
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(t->name.len > 100 ? 100 : t->name.len), t->name.ptr);
+            if (!is_known_tensor(name, c->n_layers)) {
+                pcb_fail("%s: tensor '%s' is not used by the %s architecture as implemented", m->gguf.path, name, c->arch);
+                goto fail;
+            }
+        }
     }
     return m;
 fail:

@@ -44,6 +44,7 @@ typedef struct {
     layer_weights *layers;
     gguf_file gguf;      // kept open: tokenizer metadata, info
     size_t weight_bytes; // float32 bytes held
+    uint64_t n_tensors_used;
 } model;
 
 // Loads and validates (tensor presence, types, shapes against the config). Returns NULL with

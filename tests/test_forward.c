@@ -256,6 +256,28 @@ static void test_perplexity_windows(void) {
     free(l);
 }
 
+// Tensors of architectures we do not implement are refused, not ignored.
+static void test_unknown_tensors_rejected(void) {
+    const char *extra[] = {"blk.0.attn_q.bias", "rope_freqs.weight"};
+    const char *expect[] = {"not used by the llama architecture", "rope_freqs"};
+    for (int i = 0; i < 2; i++) {
+        tiny_llama_config cfg = tiny_llama_default();
+        tg_writer *w = tiny_llama_build(&cfg);
+        uint64_t ne[1] = {32};
+        float zeros[32] = {0};
+        CHECK(tg_add_tensor_f32(w, extra[i], GGML_TYPE_F32, 1, ne, zeros) >= 0);
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/pcb_tiny_extra_%d.gguf", (int)getpid());
+        CHECK(tg_write_file(w, path) == 0);
+        tg_free(w);
+        model *bad = model_load(path);
+        CHECK(bad == NULL);
+        CHECK_MSG(strstr(pcb_last_error(), expect[i]) != NULL, "%s", pcb_last_error());
+        model_free(bad);
+        unlink(path);
+    }
+}
+
 int main(void) {
     kernels_set_num_threads(2);
     snprintf(tiny_path, sizeof tiny_path, "/tmp/pcb_tiny_%d.gguf", (int)getpid());
@@ -271,6 +293,7 @@ int main(void) {
     RUN_TEST(test_bad_batches);
     RUN_TEST(test_quantised_tiny_models);
     RUN_TEST(test_perplexity_windows);
+    RUN_TEST(test_unknown_tensors_rejected);
     model_free(tiny);
     unlink(tiny_path);
     return test_summary();

@@ -514,6 +514,16 @@ static uint8_t *one_raw_kv(uint32_t type, const void *payload, size_t len, size_
 static void test_bad_values(void) {
     size_t n;
     uint8_t *img, pl[64];
+    {  // The same key twice: which one wins would be arbitrary, so it is an error.
+        tg_writer *w = tg_new(3, 0);
+        tg_add_u32(w, "general.alignment", 32);
+        tg_add_u32(w, "llama.block_count", 2);
+        tg_add_u32(w, "llama.block_count", 3);
+        img = tg_serialize(w, &n);
+        tg_free(w);
+        EXPECT_FAIL(img, n, "duplicate metadata key 'llama.block_count'", "duplicate key");
+        free(img);
+    }
     // String whose length runs past the end (as a value, and as a key).
     uint64_t big = 1000;
     memcpy(pl, &big, 8);
