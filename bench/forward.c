@@ -20,6 +20,14 @@ kv_cache *model_new_cache(const model *m) {
     return kv_cache_new(m->cfg.n_layers, m->cfg.n_kv_heads, m->cfg.head_dim);
 }
 
+// out[n, d_out] = x W^T: one row reads the GGUF blocks directly when possible (decode is
+// bound by weight traffic), more rows use the float32 copy through BLAS.
+static void linear(const model *m, float *out, const float *x, const float *w, const quant_view *qv, int n, int d_in,
+                   int d_out) {
+    if (n == 1 && m->quant_decode && qv->data && matvec_quant(out, qv->data, qv->type, x, d_in, d_out) == 0) return;
+    matmul_wt(out, x, w, n, d_in, d_out);
+}
+
 static void add_inplace(float *x, const float *y, int64_t n) {
 #pragma omp parallel for simd if (n > 65536)
     for (int64_t i = 0; i < n; i++) x[i] += y[i];
@@ -169,9 +177,9 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
         const layer_weights *w = &m->layers[l];
         // Attention block: x += Wo · attn(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
         rmsnorm(xb, x, w->attn_norm, n, dim, c->norm_eps);
-        matmul_wt(q, xb, w->wq, n, dim, qd);
-        matmul_wt(k, xb, w->wk, n, dim, kvd);
-        matmul_wt(v, xb, w->wv, n, dim, kvd);
+        linear(m, q, xb, w->wq, &w->qwq, n, dim, qd);
+        linear(m, k, xb, w->wk, &w->qwk, n, dim, kvd);
+        linear(m, v, xb, w->wv, &w->qwv, n, dim, kvd);
         rope_interleaved(q, b->pos, n, c->n_heads, hd, c->rope_theta);
         rope_interleaved(k, b->pos, n, c->n_kv_heads, hd, c->rope_theta);
         for (int g = 0; g < c->n_kv_heads; g++) {
@@ -181,17 +189,17 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
                                b->pos[t], b->seq ? b->seq[t] : -1, b->doc ? b->doc[t] : -1);
         }
         attention_layer(m, cache, l, b, q, att, &ws);
-        matmul_wt(xb, att, w->wo, n, qd, dim);
+        linear(m, xb, att, w->wo, &w->qwo, n, qd, dim);
         add_inplace(x, xb, (int64_t)n * dim);
         // MLP block: x += W_down · (silu(W_gate·norm(x)) * W_up·norm(x))
         rmsnorm(xb, x, w->ffn_norm, n, dim, c->norm_eps);
         for (int r0 = 0; r0 < n; r0 += mlp_rows) {
             int rn = n - r0 < mlp_rows ? n - r0 : mlp_rows;
             float *xr = xb + (size_t)r0 * dim;
-            matmul_wt(h1, xr, w->w_gate, rn, dim, ffn);
-            matmul_wt(h2, xr, w->w_up, rn, dim, ffn);
+            linear(m, h1, xr, w->w_gate, &w->qw_gate, rn, dim, ffn);
+            linear(m, h2, xr, w->w_up, &w->qw_up, rn, dim, ffn);
             swiglu(h1, h2, (int64_t)rn * ffn);
-            matmul_wt(xr, h1, w->w_down, rn, ffn, dim);  // xr is consumed: reuse it for the output
+            linear(m, xr, h1, w->w_down, &w->qw_down, rn, ffn, dim);  // xr is consumed: reuse it for the output
         }
         add_inplace(x, xb, (int64_t)n * dim);
     }
@@ -200,7 +208,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
         float *sel = pcb_malloc(sizeof(float) * (size_t)b->n_logit_rows * dim);
         for (int i = 0; i < b->n_logit_rows; i++)
             rmsnorm(sel + (size_t)i * dim, x + (size_t)b->logit_rows[i] * dim, m->output_norm, 1, dim, c->norm_eps);
-        matmul_wt(b->logits, sel, m->output, b->n_logit_rows, dim, c->vocab_size);
+        linear(m, b->logits, sel, m->output, &m->qoutput, b->n_logit_rows, dim, c->vocab_size);
         free(sel);
     }
     attn_workspace_free(&ws);

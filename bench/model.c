@@ -84,7 +84,8 @@ int model_config_from_gguf(const gguf_file *g, model_config *c) {
 }
 
 // Finds a tensor, checks its shape (ggml order: ne0 = input/contiguous dim), dequantises it.
-static float *load_tensor(model *m, const char *name, int ne0, int ne1) {
+// `view` (may be NULL) receives the mapped blocks for decode.
+static float *load_tensor_view(model *m, const char *name, int ne0, int ne1, quant_view *view) {
     const gguf_file *g = &m->gguf;
     const gguf_tensor *t = gguf_find_tensor(g, name);
     if (!t) {
@@ -113,8 +114,11 @@ static float *load_tensor(model *m, const char *name, int ne0, int ne1) {
     }
     m->weight_bytes += sizeof(float) * t->n_elements;
     m->n_tensors_used++;
+    if (view) *view = (quant_view){.data = t->data, .type = (int)t->type};
     return out;
 }
+
+static float *load_tensor(model *m, const char *name, int ne0, int ne1) { return load_tensor_view(m, name, ne0, ne1, NULL); }
 
 // Names model_load reads: token_embd, output_norm, output, blk.N.{attn,ffn}_*.
 static int is_known_tensor(const char *name, int n_layers) {
@@ -140,29 +144,32 @@ model *model_load(const char *path) {
     model_config *c = &m->cfg;
     if (model_config_from_gguf(&m->gguf, c)) goto fail;
     int qd = c->n_heads * c->head_dim, kvd = c->n_kv_heads * c->head_dim;
-    if (!(m->token_embd = load_tensor(m, "token_embd.weight", c->dim, c->vocab_size))) goto fail;
+    m->quant_decode = 1;
+    quant_view embd_view;
+    if (!(m->token_embd = load_tensor_view(m, "token_embd.weight", c->dim, c->vocab_size, &embd_view))) goto fail;
     if (!(m->output_norm = load_tensor(m, "output_norm.weight", c->dim, 0))) goto fail;
     if (c->tied_embeddings) {
         m->output = m->token_embd;
-    } else if (!(m->output = load_tensor(m, "output.weight", c->dim, c->vocab_size))) {
+        m->qoutput = embd_view;
+    } else if (!(m->output = load_tensor_view(m, "output.weight", c->dim, c->vocab_size, &m->qoutput))) {
         goto fail;
     }
     m->layers = pcb_calloc(c->n_layers, sizeof(layer_weights));
     for (int l = 0; l < c->n_layers; l++) {
         layer_weights *w = &m->layers[l];
         char name[96];
-#define LOAD(field, suffix, ne0, ne1)                                   \
+#define LOAD(field, view, suffix, ne0, ne1)                             \
     snprintf(name, sizeof name, "blk.%d.%s.weight", l, suffix);        \
-    if (!(w->field = load_tensor(m, name, ne0, ne1))) goto fail;
-        LOAD(attn_norm, "attn_norm", c->dim, 0)
-        LOAD(wq, "attn_q", c->dim, qd)
-        LOAD(wk, "attn_k", c->dim, kvd)
-        LOAD(wv, "attn_v", c->dim, kvd)
-        LOAD(wo, "attn_output", qd, c->dim)
-        LOAD(ffn_norm, "ffn_norm", c->dim, 0)
-        LOAD(w_gate, "ffn_gate", c->dim, c->ffn_dim)
-        LOAD(w_up, "ffn_up", c->dim, c->ffn_dim)
-        LOAD(w_down, "ffn_down", c->ffn_dim, c->dim)
+    if (!(w->field = load_tensor_view(m, name, ne0, ne1, view))) goto fail;
+        LOAD(attn_norm, NULL, "attn_norm", c->dim, 0)
+        LOAD(wq, &w->qwq, "attn_q", c->dim, qd)
+        LOAD(wk, &w->qwk, "attn_k", c->dim, kvd)
+        LOAD(wv, &w->qwv, "attn_v", c->dim, kvd)
+        LOAD(wo, &w->qwo, "attn_output", qd, c->dim)
+        LOAD(ffn_norm, NULL, "ffn_norm", c->dim, 0)
+        LOAD(w_gate, &w->qw_gate, "ffn_gate", c->dim, c->ffn_dim)
+        LOAD(w_up, &w->qw_up, "ffn_up", c->dim, c->ffn_dim)
+        LOAD(w_down, &w->qw_down, "ffn_down", c->ffn_dim, c->dim)
 #undef LOAD
     }
     // A tensor we did not load is part of an architecture we do not implement (biases, extra

@@ -24,6 +24,13 @@ typedef struct {
     int tied_embeddings; // output projection shares token_embd
 } model_config;
 
+// A weight matrix as stored in the GGUF (mapped, not copied): decode reads these blocks
+// directly when the type allows (kernels matvec_quant), prefill uses the float32 copy.
+typedef struct {
+    const uint8_t *data;
+    int type;  // ggml type
+} quant_view;
+
 typedef struct {
     float *attn_norm;  // [dim]
     float *wq;         // [n_heads*head_dim, dim]   (rows = outputs)
@@ -34,6 +41,7 @@ typedef struct {
     float *w_gate;     // [ffn_dim, dim]
     float *w_up;       // [ffn_dim, dim]
     float *w_down;     // [dim, ffn_dim]
+    quant_view qwq, qwk, qwv, qwo, qw_gate, qw_up, qw_down;
 } layer_weights;
 
 typedef struct {
@@ -41,10 +49,12 @@ typedef struct {
     float *token_embd;   // [vocab, dim]
     float *output_norm;  // [dim]
     float *output;       // [vocab, dim] (== token_embd when tied)
+    quant_view qoutput;
     layer_weights *layers;
     gguf_file gguf;      // kept open: tokenizer metadata, info
     size_t weight_bytes; // float32 bytes held
     uint64_t n_tensors_used;
+    int quant_decode;    // 1 (default): single-row matmuls read the GGUF blocks directly
 } model;
 
 // Loads and validates (tensor presence, types, shapes against the config). Returns NULL with

@@ -18,6 +18,11 @@ float bf16_to_fp32(uint16_t h);
 // out[n, d_out] = x[n, d_in] @ W^T, with W stored [d_out, d_in] (ggml / PyTorch layout).
 void matmul_wt(float *out, const float *x, const float *w, int n, int d_in, int d_out);
 
+// Decode (one row): out[d_out] = W x with W in ggml blocks, rows of d_in elements, read without
+// dequantising the matrix. Supported: Q8_0, Q4_1. Returns -1 (nothing written) otherwise.
+int matvec_quant(float *out, const void *w, int ggml_type, const float *x, int d_in, int d_out);
+int matvec_quant_supported(int ggml_type);
+
 // ---- elementwise / row ops -----------------------------------------------------------------
 // out[i, :] = x[i, :] / rms(x[i, :]) * weight   for n rows of d
 void rmsnorm(float *out, const float *x, const float *weight, int n, int d, float eps);

@@ -278,6 +278,36 @@ static void test_unknown_tensors_rejected(void) {
     }
 }
 
+// Decode through the Q4_1 / Q8_0 blocks equals decode through the float32 copy.
+static void test_quant_decode_matches_f32(void) {
+    ggml_type types[] = {GGML_TYPE_Q4_1, GGML_TYPE_Q8_0};
+    for (int i = 0; i < 2; i++) {
+        tiny_llama_config cfg = tiny_llama_default();
+        cfg.wtype = types[i];
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/pcb_tiny_qd_%d.gguf", (int)getpid());
+        CHECK(tiny_llama_write(path, &cfg) == 0);
+        model *mq = model_load(path);
+        CHECK(mq != NULL);
+        if (!mq) continue;
+        int V = mq->cfg.vocab_size;
+        float *a = malloc(sizeof(float) * V), *b = malloc(sizeof(float) * V);
+        int32_t tok[6];
+        seq_tokens(tok, 6, 9);
+        for (int pass = 0; pass < 2; pass++) {
+            mq->quant_decode = pass == 0;
+            kv_cache *c = model_new_cache(mq);
+            CHECK(forward_sequence(mq, c, tok, 5, 0, NULL) == 0);
+            CHECK(forward_sequence(mq, c, tok + 5, 1, 5, pass == 0 ? a : b) == 0);  // one row: decode path
+            kv_cache_free(c);
+        }
+        CHECK_MSG(max_abs_diff(a, b, V) < 1e-4f, "%s: %g", ggml_type_name(types[i]), max_abs_diff(a, b, V));
+        free(a), free(b);
+        model_free(mq);
+        unlink(path);
+    }
+}
+
 int main(void) {
     kernels_set_num_threads(2);
     snprintf(tiny_path, sizeof tiny_path, "/tmp/pcb_tiny_%d.gguf", (int)getpid());
@@ -294,6 +324,7 @@ int main(void) {
     RUN_TEST(test_quantised_tiny_models);
     RUN_TEST(test_perplexity_windows);
     RUN_TEST(test_unknown_tensors_rejected);
+    RUN_TEST(test_quant_decode_matches_f32);
     model_free(tiny);
     unlink(tiny_path);
     return test_summary();

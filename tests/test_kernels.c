@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gguf.h"
 #include "kernels.h"
+#include "tiny_gguf.h"
 #include "test.h"
 
 static uint64_t rng_state = 12345;
@@ -149,6 +151,32 @@ static void test_attention_block(void) {
     free(q), free(k), free(v), free(out), free(probs);
 }
 
+// Decode matvec straight from Q8_0 / Q4_1 blocks against dequantise-then-dot in double.
+static void test_matvec_quant(void) {
+    enum { D_IN = 96, D_OUT = 300 };  // D_OUT > 256 takes the threaded path
+    ggml_type types[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_1};
+    float *w = malloc(sizeof(float) * D_IN * D_OUT), x[D_IN], deq[D_IN], out[D_OUT];
+    uint8_t *blocks = malloc(34 * (D_IN / 32) * D_OUT);
+    fill(w, D_IN * D_OUT);
+    fill(x, D_IN);
+    for (size_t t = 0; t < 2; t++) {
+        size_t row_bytes = tiny_type_bytes(types[t], D_IN);
+        for (int o = 0; o < D_OUT; o++) CHECK(tiny_quantize(types[t], w + o * D_IN, blocks + o * row_bytes, D_IN) == row_bytes);
+        CHECK(matvec_quant_supported(types[t]));
+        CHECK(matvec_quant(out, blocks, types[t], x, D_IN, D_OUT) == 0);
+        double worst = 0;
+        for (int o = 0; o < D_OUT; o++) {
+            dequantize_row(types[t], blocks + o * row_bytes, deq, D_IN);
+            double ref = 0;
+            for (int i = 0; i < D_IN; i++) ref += (double)deq[i] * x[i];
+            worst = fmax(worst, fabs(ref - out[o]));
+        }
+        CHECK_MSG(worst < 1e-4, "%s: max error %g", ggml_type_name(types[t]), worst);
+    }
+    CHECK(matvec_quant(out, blocks, GGML_TYPE_Q4_0, x, D_IN, D_OUT) == -1);  // no kernel: caller falls back
+    free(w), free(blocks);
+}
+
 int main(void) {
     kernels_set_num_threads(2);
     RUN_TEST(test_matmul_wt);
@@ -157,5 +185,6 @@ int main(void) {
     RUN_TEST(test_softmax);
     RUN_TEST(test_swiglu);
     RUN_TEST(test_attention_block);
+    RUN_TEST(test_matvec_quant);
     return test_summary();
 }
