@@ -195,6 +195,18 @@ static void test_bad_batches(void) {
     kv_cache_free(c);
 }
 
+// The default tiny model with its matrices stored as `type`, loaded (the file is removed again).
+static model *load_tiny_variant(ggml_type type) {
+    tiny_llama_config cfg = tiny_llama_default();
+    cfg.wtype = type;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/pcb_tiny_%s_%d.gguf", ggml_type_name(type), (int)getpid());
+    model *mq = tiny_llama_write(path, &cfg) == 0 ? model_load(path) : NULL;
+    if (!mq) fprintf(stderr, "  tiny %s model: %s\n", ggml_type_name(type), pcb_last_error());
+    unlink(path);  // the model keeps its mapping; the name is no longer needed
+    return mq;
+}
+
 // Quantised variants load and stay close to the F32 model's logits.
 static void test_quantised_tiny_models(void) {
     ggml_type types[] = {GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1};
@@ -206,13 +218,8 @@ static void test_quantised_tiny_models(void) {
     run(c, tok, 8, 0, -1, ref);
     kv_cache_free(c);
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
-        tiny_llama_config cfg = tiny_llama_default();
-        cfg.wtype = types[i];
-        char path[64];
-        snprintf(path, sizeof path, "/tmp/pcb_tiny_q_%d.gguf", (int)getpid());
-        CHECK(tiny_llama_write(path, &cfg) == 0);
-        model *mq = model_load(path);
-        CHECK_MSG(mq != NULL, "%s: %s", ggml_type_name(types[i]), pcb_last_error());
+        model *mq = load_tiny_variant(types[i]);
+        CHECK(mq != NULL);
         if (mq) {
             kv_cache *cq = model_new_cache(mq);
             model *saved = tiny;
@@ -226,7 +233,6 @@ static void test_quantised_tiny_models(void) {
             kv_cache_free(cq);
             model_free(mq);
         }
-        unlink(path);
     }
     free(ref), free(got);
 }
@@ -282,12 +288,7 @@ static void test_unknown_tensors_rejected(void) {
 static void test_quant_decode_matches_f32(void) {
     ggml_type types[] = {GGML_TYPE_Q4_1, GGML_TYPE_Q8_0};
     for (int i = 0; i < 2; i++) {
-        tiny_llama_config cfg = tiny_llama_default();
-        cfg.wtype = types[i];
-        char path[64];
-        snprintf(path, sizeof path, "/tmp/pcb_tiny_qd_%d.gguf", (int)getpid());
-        CHECK(tiny_llama_write(path, &cfg) == 0);
-        model *mq = model_load(path);
+        model *mq = load_tiny_variant(types[i]);
         CHECK(mq != NULL);
         if (!mq) continue;
         int V = mq->cfg.vocab_size;
@@ -304,7 +305,6 @@ static void test_quant_decode_matches_f32(void) {
         CHECK_MSG(max_abs_diff(a, b, V) < 1e-4f, "%s: %g", ggml_type_name(types[i]), max_abs_diff(a, b, V));
         free(a), free(b);
         model_free(mq);
-        unlink(path);
     }
 }
 
