@@ -17,7 +17,6 @@
 #define GGUF_MAX_KV 1000000u
 #define GGUF_MAX_TENSORS 1000000u
 #define GGUF_MAX_DIMS 4u
-#define GGUF_MAX_NESTING 1   // arrays of arrays are rejected (no model uses them)
 
 typedef struct {
     const uint8_t *p;
@@ -98,7 +97,7 @@ static void describe_key(char *buf, size_t cap, const gguf_str *key) {
     snprintf(buf, cap, "value of key '%.*s'", n, key->ptr);
 }
 
-static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type, int depth) {
+static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type) {
     char what[256];
     describe_key(what, sizeof what, &kv->key);
     if ((unsigned)type >= GGUF_VAL_COUNT)
@@ -130,8 +129,6 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type, int depth) {
     }
     if (type == GGUF_VAL_STRING) return read_str(c, &kv->v.str, what);
     // Array: element type, count, elements.
-    if (depth >= GGUF_MAX_NESTING)
-        return pcb_fail("%s: %s: arrays nested too deeply", c->name, what);
     uint32_t et;
     uint64_t n;
     if (read_u32(c, &et, what) || read_u64(c, &n, what)) return -1;
@@ -155,13 +152,8 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type, int depth) {
         for (uint64_t i = 0; i < n; i++)
             if (read_str(c, &kv->strs[i], what)) return -1;
     } else {
-        // Nested arrays: validate and skip.
-        for (uint64_t i = 0; i < n; i++) {
-            gguf_kv tmp = {.key = kv->key};
-            int rc = read_value(c, &tmp, kv->elem_type, depth + 1);
-            free(tmp.strs);
-            if (rc) return -1;
-        }
+        // Arrays of arrays: no model uses them; an empty one is harmless.
+        if (n) return pcb_fail("%s: %s: arrays nested too deeply", c->name, what);
     }
     return 0;
 }
@@ -254,7 +246,7 @@ static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
         snprintf(what, sizeof what, "key of metadata entry %llu", (unsigned long long)i);
         if (read_str(&c, &kv->key, what) || read_u32(&c, &type, what)) goto fail;
         if (kv->key.len == 0) return pcb_fail("%s: metadata entry %llu has an empty key", f->path, (unsigned long long)i);
-        if (read_value(&c, kv, (gguf_value_type)type, 0)) goto fail;
+        if (read_value(&c, kv, (gguf_value_type)type)) goto fail;
     }
 
     f->alignment = 32;
@@ -395,19 +387,11 @@ int gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, int require
 int gguf_get_f32(const gguf_file *f, const char *key, float *out, int required) {
     const gguf_kv *kv = gguf_find_kv(f, key);
     if (!kv) return missing(f, key, required);
-    if (kv->type == GGUF_VAL_FLOAT32 || kv->type == GGUF_VAL_FLOAT64) {
-        *out = (float)kv->v.f64;
-        return 0;
-    }
-    if (kv->type == GGUF_VAL_INT8 || kv->type == GGUF_VAL_INT16 || kv->type == GGUF_VAL_INT32 ||
-        kv->type == GGUF_VAL_INT64) {
-        *out = (float)kv->v.i64;
-        return 0;
-    }
-    uint64_t u;
-    if (gguf_get_u64(f, key, &u, required) == 0) {
-        *out = (float)u;
-        return 0;
+    switch (kv->type) {
+    case GGUF_VAL_FLOAT32: case GGUF_VAL_FLOAT64: *out = (float)kv->v.f64; return 0;
+    case GGUF_VAL_INT8: case GGUF_VAL_INT16: case GGUF_VAL_INT32: case GGUF_VAL_INT64: *out = (float)kv->v.i64; return 0;
+    case GGUF_VAL_UINT8: case GGUF_VAL_UINT16: case GGUF_VAL_UINT32: case GGUF_VAL_UINT64: *out = (float)kv->v.u64; return 0;
+    default: break;
     }
     return pcb_fail("%s: metadata '%s' has type %s, expected a float", f->path, key, gguf_value_type_name(kv->type));
 }
