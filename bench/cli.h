@@ -42,5 +42,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_ppl(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_speed(int argc, char **argv);
+int cmd_pcomp(int argc, char **argv);
+int cmd_passkey(int argc, char **argv);
 
 #endif

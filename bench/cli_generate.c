@@ -71,10 +71,7 @@ int cmd_generate(int argc, char **argv) {
         goto out;
     }
     int32_t stops[2];
-    int n_stop = 0;
-    if (tokenizer_eos(tok) >= 0) stops[n_stop++] = tokenizer_eos(tok);
-    int32_t im_end = tokenizer_find(tok, "<|im_end|>");
-    if (im_end >= 0 && im_end != tokenizer_eos(tok)) stops[n_stop++] = im_end;
+    int n_stop = tokenizer_stop_ids(tok, stops);
     if (n_prompt + n_new > m->cfg.context_length)
         fprintf(stderr, "pcbench generate: note: %d prompt + %ld new tokens exceed the trained context %d "
                         "(positions beyond it extrapolate)\n", n_prompt, n_new, m->cfg.context_length);

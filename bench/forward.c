@@ -33,7 +33,9 @@ static void add_inplace(float *x, const float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-static int layer_observed(const probe *p, int layer) { return p && p->on_row && (!p->layers || p->layers[layer]); }
+static int layer_observed(const probe *p, int layer) {
+    return p && (p->on_row || p->on_sum) && (!p->layers || p->layers[layer]);
+}
 
 // Index of the first observed row >= t (rows are increasing): binary search.
 static int first_row_at_or_after(const probe *p, int t) {
@@ -53,6 +55,7 @@ typedef struct {
     float *q, *o, *probs;  // per thread: [rows_max, hd], [rows_max, hd], [rows_max, keys_max]
     int32_t *pos, *seq;    // per thread: [rows_max]
     float *observed;       // probe rows: [probe n_rows, n_heads, keys_max], or NULL
+    float *sums;           // probe sums per thread: [n_threads, n_heads, keys_max], or NULL
 } attn_workspace;
 
 static void attn_workspace_init(attn_workspace *w, const model *m, int keys_max, const probe *p) {
@@ -66,11 +69,13 @@ static void attn_workspace_init(attn_workspace *w, const model *m, int keys_max,
     w->probs = pcb_malloc(sizeof(float) * nt * rows * w->keys_max);
     w->pos = pcb_malloc(sizeof(int32_t) * nt * rows);
     w->seq = pcb_malloc(sizeof(int32_t) * nt * rows);
-    w->observed = p && p->n_rows ? pcb_malloc(sizeof(float) * p->n_rows * m->cfg.n_heads * w->keys_max) : NULL;
+    size_t per_head = (size_t)m->cfg.n_heads * w->keys_max;
+    w->observed = p && p->on_row && p->n_rows ? pcb_malloc(sizeof(float) * p->n_rows * per_head) : NULL;
+    w->sums = p && p->on_sum && p->n_rows ? pcb_malloc(sizeof(float) * nt * per_head) : NULL;
 }
 
 static void attn_workspace_free(attn_workspace *w) {
-    free(w->q), free(w->o), free(w->probs), free(w->pos), free(w->seq), free(w->observed);
+    free(w->q), free(w->o), free(w->probs), free(w->pos), free(w->seq), free(w->observed), free(w->sums);
 }
 
 // Attention of all heads of one layer: q [n, n_heads*hd] against the layer's cache slots
@@ -83,6 +88,8 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
     float scale = 1.0f / sqrtf((float)hd);
     const probe *p = layer_observed(b->probe, layer) ? b->probe : NULL;
     int n_tasks = c->n_kv_heads * n_blocks;
+    size_t per_head = (size_t)c->n_heads * ws->keys_max;
+    if (p && p->on_sum) memset(ws->sums, 0, sizeof(float) * ws->n_threads * per_head);
 
 #pragma omp parallel num_threads(ws->n_threads)
     {
@@ -112,21 +119,37 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
                 for (int t = t0; t < t1; t++)
                     memcpy(att + (size_t)t * qd + (size_t)(g * group + r) * hd, obuf + (size_t)(r * bt + t - t0) * hd,
                            sizeof(float) * hd);
-            if (p) {  // keep the observed rows; delivered after the parallel region
+            if (p && p->on_row)  // keep the observed rows; delivered after the parallel region
                 for (int pi = first; pi < p->n_rows && p->rows[pi] < t1; pi++)
                     for (int r = 0; r < group; r++)
                         memcpy(ws->observed + ((size_t)pi * c->n_heads + g * group + r) * ws->keys_max,
                                probs + (size_t)(r * bt + p->rows[pi] - t0) * kh->n, sizeof(float) * kh->n);
-            }
+            if (p && p->on_sum)  // this thread's partial sums; reduced after the parallel region
+                for (int pi = first; pi < p->n_rows && p->rows[pi] < t1; pi++)
+                    for (int r = 0; r < group; r++) {
+                        float *acc = ws->sums + tid * per_head + (size_t)(g * group + r) * ws->keys_max;
+                        const float *row = probs + (size_t)(r * bt + p->rows[pi] - t0) * kh->n;
+                        for (int j = 0; j < kh->n; j++) acc[j] += row[j];
+                    }
         }
     }
     // Deliver on the calling thread in (head, row) order: deterministic, and the callback may
     // block, allocate or set an error without touching the worker threads.
-    if (p)
+    if (p && p->on_row)
         for (int h = 0; h < c->n_heads; h++) {
             const kv_head *kh = kv_cache_head(cache, layer, h / group);
             for (int pi = 0; pi < p->n_rows; pi++)
                 p->on_row(p->user, layer, h, pi, ws->observed + ((size_t)pi * c->n_heads + h) * ws->keys_max, kh);
+        }
+    if (p && p->on_sum)
+        for (int h = 0; h < c->n_heads; h++) {
+            const kv_head *kh = kv_cache_head(cache, layer, h / group);
+            float *total = ws->sums + (size_t)h * ws->keys_max;  // thread 0's buffer collects the rest
+            for (int t = 1; t < ws->n_threads; t++) {
+                const float *part = ws->sums + t * per_head + (size_t)h * ws->keys_max;
+                for (int j = 0; j < kh->n; j++) total[j] += part[j];
+            }
+            p->on_sum(p->user, layer, h, total, kh);
         }
 }
 
@@ -173,6 +196,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     attn_workspace ws;
     attn_workspace_init(&ws, m, kv_cache_max_len(cache) + n, b->probe);
 
+    int rc = 0;
     for (int l = 0; l < c->n_layers; l++) {
         const layer_weights *w = &m->layers[l];
         // Attention block: x += Wo · attn(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
@@ -187,6 +211,10 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
             for (int t = 0; t < n; t++)
                 kv_head_append(kh, hd, k + (size_t)t * kvd + (size_t)g * hd, v + (size_t)t * kvd + (size_t)g * hd,
                                b->pos[t], b->seq ? b->seq[t] : -1, b->doc ? b->doc[t] : -1);
+        }
+        if (b->before_attention && b->before_attention(b->hook_user, l, q, b, cache)) {
+            rc = -1;
+            break;
         }
         attention_layer(m, cache, l, b, q, att, &ws);
         linear(m, xb, att, w->wo, &w->qwo, n, qd, dim);
@@ -204,7 +232,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
         add_inplace(x, xb, (int64_t)n * dim);
     }
 
-    if (b->n_logit_rows > 0) {
+    if (rc == 0 && b->n_logit_rows > 0) {
         float *sel = pcb_malloc(sizeof(float) * (size_t)b->n_logit_rows * dim);
         for (int i = 0; i < b->n_logit_rows; i++)
             rmsnorm(sel + (size_t)i * dim, x + (size_t)b->logit_rows[i] * dim, m->output_norm, 1, dim, c->norm_eps);
@@ -220,7 +248,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     free(v);
     free(h1);
     free(h2);
-    return 0;
+    return rc;
 }
 
 int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos,

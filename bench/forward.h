@@ -10,7 +10,15 @@
 #include "model.h"
 #include "probe.h"
 
-typedef struct {
+typedef struct forward_batch forward_batch;
+
+// Called per layer after this call's keys/values were appended and before the layer's
+// attention; q is [n, n_heads * head_dim], rotated. The hook may shrink the layer's cache heads
+// (kv_head_gather), which then also changes this call's attention (calibration "current step").
+// Non-zero aborts the forward (error set by the hook).
+typedef int (*forward_hook_fn)(void *user, int layer, const float *q, const forward_batch *b, kv_cache *cache);
+
+struct forward_batch {
     int n;                    // tokens in this call
     const int32_t *tokens;    // [n]
     const int32_t *pos;       // [n] position ids (rotary)
@@ -23,7 +31,9 @@ typedef struct {
     int n_logit_rows;
     float *logits;
     const probe *probe;       // or NULL
-} forward_batch;
+    forward_hook_fn before_attention;  // or NULL
+    void *hook_user;
+};
 
 // Appends the batch's keys/values to `cache` (every layer) and computes the requested logits.
 // Returns 0, or -1 with an error (bad token id, shape mismatch).

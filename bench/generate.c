@@ -12,18 +12,13 @@ static int is_stop(const generate_options *o, int32_t id) {
     return 0;
 }
 
-int generate(const model *m, const int32_t *prompt, int n_prompt, generate_options *opt, generate_result *out) {
-    *out = (generate_result){0};
-    if (n_prompt <= 0) return pcb_fail("generate: empty prompt");
-    int vocab = m->cfg.vocab_size;
-    kv_cache *cache = model_new_cache(m);
-    float *logits = pcb_malloc(sizeof(float) * vocab);
+int generate_continue(const model *m, kv_cache *cache, float *logits, int next_pos, generate_options *opt,
+                      generate_result *out) {
+    int vocab = m->cfg.vocab_size, rc = 0;
     out->tokens = pcb_malloc(sizeof(int32_t) * (opt->max_new_tokens > 0 ? opt->max_new_tokens : 1));
+    out->n_tokens = 0;
     double t0 = now_ms();
-    int rc = forward_sequence(m, cache, prompt, n_prompt, 0, logits);
-    out->prefill_ms = now_ms() - t0;
-    t0 = now_ms();
-    while (rc == 0 && out->n_tokens < opt->max_new_tokens) {
+    while (out->n_tokens < opt->max_new_tokens) {
         int32_t next = sampler_next(&opt->smp, logits, vocab);
         if (is_stop(opt, next)) {
             out->stopped = 1;
@@ -31,13 +26,25 @@ int generate(const model *m, const int32_t *prompt, int n_prompt, generate_optio
         }
         out->tokens[out->n_tokens++] = next;
         if (out->n_tokens == opt->max_new_tokens) break;
-        rc = forward_sequence(m, cache, &next, 1, n_prompt + out->n_tokens - 1, logits);
+        if ((rc = forward_sequence(m, cache, &next, 1, next_pos++, logits))) break;
         out->n_forward++;
     }
     out->decode_ms = now_ms() - t0;
+    if (rc) generate_result_free(out);
+    return rc;
+}
+
+int generate(const model *m, const int32_t *prompt, int n_prompt, generate_options *opt, generate_result *out) {
+    *out = (generate_result){0};
+    if (n_prompt <= 0) return pcb_fail("generate: empty prompt");
+    kv_cache *cache = model_new_cache(m);
+    float *logits = pcb_malloc(sizeof(float) * m->cfg.vocab_size);
+    double t0 = now_ms();
+    int rc = forward_sequence(m, cache, prompt, n_prompt, 0, logits);
+    out->prefill_ms = now_ms() - t0;
+    if (rc == 0) rc = generate_continue(m, cache, logits, n_prompt, opt, out);
     free(logits);
     kv_cache_free(cache);
-    if (rc) generate_result_free(out);
     return rc;
 }
 

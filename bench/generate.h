@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "kv_cache.h"
 #include "model.h"
 #include "sampler.h"
 
@@ -25,6 +26,10 @@ typedef struct {
 // Prefills `prompt` at positions 0..n-1 in a fresh cache and decodes greedily or by sampling.
 // max_new_tokens = 0 runs the prefill only.
 int generate(const model *m, const int32_t *prompt, int n_prompt, generate_options *opt, generate_result *out);
+// Decodes from an existing cache: `logits` [vocab] are the last forward's output (overwritten),
+// the first new token goes to position next_pos. Fills tokens, stopped, n_forward, decode_ms.
+int generate_continue(const model *m, kv_cache *cache, float *logits, int next_pos, generate_options *opt,
+                      generate_result *out);
 void generate_result_free(generate_result *r);
 
 #endif

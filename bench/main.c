@@ -13,6 +13,8 @@ static const struct {
     {"generate", cmd_generate, "generate text from a prompt (greedy by default)"},
     {"ppl", cmd_ppl, "perplexity of text files with fixed windows"},
     {"tokenize", cmd_tokenize, "token ids of a text (tokenizer check)"},
+    {"pcomp", cmd_pcomp, "one sample through ParallelComp or a baseline (chunks, KV slots, time)"},
+    {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
     {"speed", cmd_speed, "prefill / decode throughput and peak memory (make bench)"},
 };
 

@@ -19,11 +19,17 @@ typedef struct probe probe;
 typedef void (*probe_fn)(void *user, int layer, int q_head, int row_index, const float *probs,
                          const kv_head *slots);
 
+// Sum mode: called once per (layer, query head) with the attention probabilities summed over
+// every observed row (sums[slots->n]). Costs O(keys) memory per head instead of O(rows x keys),
+// so all rows of a long prefill can be observed (H2O's column sums).
+typedef void (*probe_sum_fn)(void *user, int layer, int q_head, const float *sums, const kv_head *slots);
+
 struct probe {
     const uint8_t *layers;  // [n_layers]: 1 = observe this layer; NULL = every layer
     const int32_t *rows;    // rows (indices into this call's tokens) to observe, increasing
     int n_rows;
-    probe_fn on_row;
+    probe_fn on_row;        // per-row delivery, or NULL
+    probe_sum_fn on_sum;    // summed delivery, or NULL (both may be set)
     void *user;
 };
 

@@ -341,4 +341,12 @@ int32_t tokenizer_bos(const tokenizer *t) { return t->bos; }
 int32_t tokenizer_eos(const tokenizer *t) { return t->eos; }
 int tokenizer_add_bos(const tokenizer *t) { return t->add_bos; }
 int32_t tokenizer_find(const tokenizer *t, const char *piece) { return tok_vocab_lookup(t, piece, strlen(piece)); }
+int tokenizer_stop_ids(const tokenizer *t, int32_t out[2]) {
+    int n = 0;
+    if (t->eos >= 0) out[n++] = t->eos;
+    int32_t im_end = tokenizer_find(t, "<|im_end|>");
+    if (im_end >= 0 && im_end != t->eos) out[n++] = im_end;
+    return n;
+}
+
 int tokenizer_is_control(const tokenizer *t, int32_t id) { return id >= 0 && id < t->n_vocab && t->type[id] == TT_CONTROL; }

@@ -29,6 +29,8 @@ int32_t tokenizer_find(const tokenizer *t, const char *piece);
 // 1 for control tokens (token_type 3) such as <|im_start|>: generation stops on EOS/<|im_end|>.
 int tokenizer_is_control(const tokenizer *t, int32_t id);
 
+// Tokens that end generation: EOS and, for chat models, <|im_end|>. Returns the count (<= 2).
+int tokenizer_stop_ids(const tokenizer *t, int32_t out[2]);
 // Encodes UTF-8 text (need not be NUL-terminated). Does NOT add BOS; callers decide.
 // *out is malloc'ed (caller frees). Returns 0, or -1 on invalid input (error set).
 int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse_special,

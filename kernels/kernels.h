@@ -51,6 +51,13 @@ void attention_block(float *out, float *probs, int full_rows, const float *q, co
                      const int32_t *q_seq, int n_q, const float *k, const float *v, const int32_t *key_pos,
                      const int32_t *key_chunk, int n_keys, int head_dim, float scale);
 
+// ---- selection (KV eviction) --------------------------------------------------------------
+// out[i] = max(in[i - kernel/2 .. i + kernel/2]) clipped to [0, n): stride 1, "same" padding.
+void maxpool1d(float *out, const float *in, int n, int kernel);
+// The k (<= n) highest-scoring indices, returned in increasing index order; among equal
+// scores the lower index wins. Returns the count written, or -1 when out of memory.
+int topk_indices(int32_t *out, const float *scores, int n, int k);
+
 int kernels_num_threads(void);
 void kernels_set_num_threads(int n);
 

@@ -13,16 +13,28 @@ void attention_block(float *out, float *probs, int full_rows, const float *q, co
                      const int32_t *key_chunk, int n_keys, int head_dim, float scale) {
     // Span [lo, hi) of keys visible to at least one row: for causal single-sequence prefill
     // this skips the upper triangle's columns block by block.
-    int32_t max_pos = INT32_MIN, any_all = 0;
+    // A key is in the span when some row could see it: its position is not after the block's
+    // last position and its chunk is one the rows attend to (few distinct ones per block).
+    int32_t max_pos = INT32_MIN, any_all = 0, seqs[8];
+    int n_seqs = 0, many_seqs = 0;
     for (int i = 0; i < n_q; i++) {
         if (q_pos[i] > max_pos) max_pos = q_pos[i];
         if (q_seq[i] < 0) any_all = 1;
+        int known = 0;
+        for (int s = 0; s < n_seqs && !known; s++) known = seqs[s] == q_seq[i];
+        if (!known) {
+            if (n_seqs < 8) seqs[n_seqs++] = q_seq[i];
+            else many_seqs = 1;
+        }
     }
     int lo = n_keys, hi = 0;
     for (int j = 0; j < n_keys; j++) {
         if (key_pos[j] > max_pos) continue;
         int ok = any_all;
-        for (int i = 0; i < n_q && !ok; i++) ok = visible(key_pos[j], key_chunk[j], q_pos[i], q_seq[i]);
+        if (!many_seqs)
+            for (int s = 0; s < n_seqs && !ok; s++) ok = key_chunk[j] == seqs[s];
+        else
+            for (int i = 0; i < n_q && !ok; i++) ok = visible(key_pos[j], key_chunk[j], q_pos[i], q_seq[i]);
         if (ok) {
             if (j < lo) lo = j;
             hi = j + 1;

@@ -1,0 +1,170 @@
+// `pcbench pcomp`: one sample through a method, with chunks, scores, kept KV slots, time and memory.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_pcomp_knobs.h"
+#include "error.h"
+#include "kernels.h"
+#include "pcomp.h"
+#include "prompt_templates.h"
+#include "sysinfo.h"
+
+static void help(void) {
+    printf("usage: pcbench pcomp --context FILE --question TEXT [--task NAME] [--method M] [knobs]\n"
+           "                     [-n N] [--chat] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+           "  --context FILE      the long document\n"
+           "  --question TEXT     the question (fills {input} of the task's question template)\n"
+           "  --task NAME         prompt templates of a LongBench / InfiniteBench task (e.g. passkey,\n"
+           "                      hotpotqa); without it the document and question are used as they are\n"
+           "  --templates DIR     template folder [%s]\n"
+           "  --context-tokens N  use only the first N tokens of the document (length sweeps)\n"
+           "  --chat              wrap the final question (and the single-window prompt) in the chat template\n"
+           "  -n N                max new tokens [32]\n\n%s\n"
+           "JSON: {method, answer, chunks[{index, tokens, doc_begin, doc_end, score, kept}], kept_chunks,\n"
+           "kv_slots[layer], calib_evicted[layer], prompt_tokens, question_pos, doc_tokens, doc_tokens_used,\n"
+           "prefill_ms, decode_ms, peak_bytes (process peak RSS), kv_peak_bytes}.\n",
+           prompt_templates_default_dir(), PCOMP_KNOBS_HELP);
+}
+
+static cJSON *result_json(const pcomp_options *o, const pcomp_result *r, const char *answer, int n_doc) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "method", pcomp_method_name(o->method));
+    cJSON_AddStringToObject(j, "answer", answer);
+    cJSON *chunks = cJSON_AddArrayToObject(j, "chunks"), *kept = cJSON_AddArrayToObject(j, "kept_chunks");
+    for (int i = 0; i < r->n_chunks; i++) {
+        const pcomp_chunk *c = &r->chunks[i];
+        cJSON *cj = cJSON_CreateObject();
+        cJSON_AddNumberToObject(cj, "index", c->index);
+        cJSON_AddNumberToObject(cj, "tokens", c->n_context);
+        cJSON_AddNumberToObject(cj, "doc_begin", c->doc_begin);
+        cJSON_AddNumberToObject(cj, "doc_end", c->doc_end);
+        if (isnan(c->score)) cJSON_AddNullToObject(cj, "score");
+        else cJSON_AddNumberToObject(cj, "score", c->score);
+        cJSON_AddBoolToObject(cj, "kept", c->kept);
+        cJSON_AddItemToArray(chunks, cj);
+        if (c->kept) cJSON_AddItemToArray(kept, cJSON_CreateNumber(c->index));
+    }
+    cJSON *slots = cJSON_AddArrayToObject(j, "kv_slots"), *cal = cJSON_AddArrayToObject(j, "calib_evicted");
+    for (int l = 0; l < r->n_layers; l++) {
+        cJSON_AddItemToArray(slots, cJSON_CreateNumber((double)r->kv_slots[l]));
+        cJSON_AddItemToArray(cal, cJSON_CreateNumber((double)r->calib_evicted[l]));
+    }
+    cJSON_AddNumberToObject(j, "prompt_tokens", r->prompt_tokens);
+    cJSON_AddNumberToObject(j, "question_pos", r->question_pos);
+    cJSON_AddNumberToObject(j, "doc_tokens", n_doc);
+    cJSON_AddNumberToObject(j, "doc_tokens_used", r->doc_tokens_used);
+    cJSON_AddNumberToObject(j, "answer_tokens", r->n_answer);
+    cJSON_AddBoolToObject(j, "stopped", r->stopped);
+    cJSON_AddNumberToObject(j, "prefill_ms", r->prefill_ms);
+    cJSON_AddNumberToObject(j, "decode_ms", r->decode_ms);
+    cJSON_AddNumberToObject(j, "peak_bytes", (double)peak_rss_bytes());
+    cJSON_AddNumberToObject(j, "kv_peak_bytes", (double)r->kv_peak_bytes);
+    return j;
+}
+
+static void print_text(const pcomp_options *o, const pcomp_result *r, const char *answer, int n_doc) {
+    printf("%s\n", answer);
+    if (r->n_chunks) {
+        fprintf(stderr, "\nchunk  tokens  document tokens   query NLL  kept\n");
+        for (int i = 0; i < r->n_chunks; i++) {
+            const pcomp_chunk *c = &r->chunks[i];
+            fprintf(stderr, "%5d  %6d  %6d..%-7d  %10.4f  %s\n", c->index, c->n_context, c->doc_begin, c->doc_end,
+                    c->score, c->kept ? "yes" : "-");
+        }
+    }
+    long total = 0, cal = 0;
+    for (int l = 0; l < r->n_layers; l++) total += r->kv_slots[l], cal += r->calib_evicted[l];
+    fprintf(stderr, "\nKV slots per layer (all KV heads):");
+    for (int l = 0; l < r->n_layers; l++) fprintf(stderr, "%s%ld", l % 10 ? " " : "\n  ", r->kv_slots[l]);
+    fprintf(stderr, "\n[%s: %d of %d document tokens used, %d prompt tokens, question at position %d, %ld KV slots",
+            pcomp_method_name(o->method), r->doc_tokens_used, n_doc, r->prompt_tokens, r->question_pos, total);
+    if (o->calibrate) fprintf(stderr, ", %ld evicted by calibration", cal);
+    fprintf(stderr, "; prefill %.0f ms, decode %.0f ms, peak RSS %.0f MiB, KV peak %.1f MiB]\n", r->prefill_ms,
+            r->decode_ms, peak_rss_bytes() / 1048576.0, r->kv_peak_bytes / 1048576.0);
+}
+
+// Reads the document, keeping only its first max_tokens tokens when asked (decoded back to text).
+static char *load_document(const tokenizer *tok, const char *path, long max_tokens) {
+    size_t len;
+    char *text = read_text_file(path, &len);
+    if (!text || max_tokens <= 0) return text;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    if (tokenizer_encode(tok, text, len, 0, &ids, &n)) {
+        free(text);
+        return NULL;
+    }
+    if ((long)n < max_tokens) {
+        pcb_fail("%s has %zu tokens, fewer than --context-tokens %ld", path, n, max_tokens);
+        free(text), free(ids);
+        return NULL;
+    }
+    char *cut = tokenizer_decode(tok, ids, (size_t)max_tokens, 0);
+    free(text), free(ids);
+    return cut;
+}
+
+int cmd_pcomp(int argc, char **argv) {
+    cli_common c;
+    pcomp_knobs k;
+    const char *context = NULL, *question = NULL, *task = NULL, *templates = prompt_templates_default_dir();
+    long n_new = 32, context_tokens = 0;
+    int chat = 0;
+    cli_opt opts[PCOMP_KNOB_COUNT + 7];
+    pcomp_knobs_init(&k, opts);
+    const cli_opt own[] = {
+        {"--context", NULL, OPT_STRING, &context, 0, 0},   {"--question", NULL, OPT_STRING, &question, 0, 0},
+        {"--task", NULL, OPT_STRING, &task, 0, 0},         {"--templates", NULL, OPT_STRING, &templates, 0, 0},
+        {"--chat", NULL, OPT_FLAG, &chat, 0, 0},           {"-n", NULL, OPT_INT, &n_new, 0, 1 << 20},
+        {"--context-tokens", NULL, OPT_INT, &context_tokens, 1, 1 << 26},
+    };
+    memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
+    int r = cli_parse("pcomp", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 7, help, NULL, 0, NULL);
+    if (r) return r == 1 ? 0 : 2;
+    if (!context || !question) {
+        fprintf(stderr, "pcbench pcomp: --context and --question are required (see --help)\n");
+        return 2;
+    }
+    pcomp_options o;
+    if (pcomp_knobs_apply(&k, &o)) {
+        fprintf(stderr, "pcbench pcomp: %s\n", pcb_last_error());
+        return 2;
+    }
+    o.max_new_tokens = (int)n_new;
+    kernels_set_num_threads(c.threads);
+
+    int rc = 1;
+    model *m = NULL;
+    tokenizer *tok = NULL;
+    prompt_template tpl = {0};
+    char *doc = NULL, *filled = NULL, *answer = NULL;
+    pcomp_input in = {.bos = -1};
+    pcomp_result res = {0};
+    if (task && prompt_template_load(templates, task, &tpl)) goto out;
+    if (!(m = model_load(c.model_path)) || !(tok = tokenizer_from_gguf(&m->gguf))) goto out;
+    if (!(doc = load_document(tok, context, context_tokens))) goto out;
+    filled = task ? prompt_template_fill(tpl.question, question) : pcb_strdup(question);
+    pcomp_prompt p = {.head = task ? tpl.head : "", .tail = task ? tpl.tail : "", .document = doc,
+                      .question = filled, .chat = chat};
+    if (pcomp_input_from_prompt(tok, &p, &in)) goto out;
+    int32_t stops[2];
+    int n_stop = tokenizer_stop_ids(tok, stops);
+    if (pcomp_run(m, &in, &o, stops, n_stop, &res)) goto out;
+    answer = tokenizer_decode(tok, res.answer, res.n_answer, 0);
+    if (pcomp_resolve(m, &in, &o)) goto out;  // resolved knobs for the report
+    if (c.json) cli_print_json(result_json(&o, &res, answer, in.n_doc));
+    else print_text(&o, &res, answer, in.n_doc);
+    rc = 0;
+out:
+    if (rc) cli_error("pcomp");
+    free(answer), free(doc), free(filled);
+    pcomp_result_free(&res);
+    pcomp_input_free(&in);
+    prompt_template_free(&tpl);
+    tokenizer_free(tok);
+    model_free(m);
+    return rc;
+}

@@ -1,0 +1,26 @@
+// InfiniteBench-style passkey retrieval: a pass key hidden at a chosen depth in repeated filler
+// text, generated deterministically for a length in tokens, and the official scorer.
+#ifndef PCB_PASSKEY_H
+#define PCB_PASSKEY_H
+
+#include <stdint.h>
+
+#include "tokenizer.h"
+
+#define PASSKEY_QUESTION "What is the pass key?"
+
+typedef struct {
+    char *document;   // filler lines with the needle line inserted
+    char key[16];     // the 5-digit pass key
+    int n_tokens;     // document tokens (within one filler line of the target)
+    int needle_line;  // filler lines before the needle
+} passkey_sample;
+
+// depth in [0, 1]: fraction of filler lines before the needle. Returns 0 or -1 (error set).
+int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out);
+void passkey_free(passkey_sample *s);
+// Official rule (InfiniteBench compute_scores): the first run of digits in the prediction
+// equals the label. Returns 1 or 0.
+int passkey_score(const char *prediction, const char *label);
+
+#endif
