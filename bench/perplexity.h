@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "pcomp.h"
+#include "tokenizer.h"
 
 typedef struct {
     double nll_sum;   // natural log
@@ -23,5 +25,13 @@ typedef struct {
 int perplexity_accumulate(const model *m, const int32_t *ids, long n, int ctx, int32_t bos, ppl_stats *acc,
                           void (*progress)(void *user, long done, long total), void *user);
 double ppl_value(const ppl_stats *s);
+
+// Perplexity under a method (DESIGN decision 18): whole windows of ctx tokens, each split into
+// document (ctx - n_query - n_cont tokens), query and continuation; the document goes through
+// the method (chunked, evicted, truncated...), the query follows as the question and only the
+// n_cont continuation tokens are predicted. The same tokens are scored for every method.
+int perplexity_method_accumulate(const model *m, const tokenizer *tok, const int32_t *ids, long n, int ctx, int n_query,
+                                 int n_cont, const pcomp_options *opts, ppl_stats *acc,
+                                 void (*progress)(void *user, long done, long total), void *user);
 
 #endif
