@@ -25,9 +25,11 @@ for t in "$build"/tests/test_*; do
     fi
     [ "$rc" -ne 0 ] && status=1
 done
-echo "== cli end-to-end$label"
-bash tests/test_cli.sh "$pcbench" 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+for script in tests/test_cli*.sh; do
+    echo "== $(basename "$script" .sh) end-to-end$label"
+    bash "$script" "$pcbench" 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+done
 pass=$(grep -c "^ok - " "$log")
 fail=$(grep -c "^not ok - " "$log")
 skip=$(grep -c "^skip - " "$log")
