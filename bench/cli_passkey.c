@@ -54,6 +54,7 @@ int cmd_passkey(int argc, char **argv) {
         {"--chat", NULL, OPT_FLAG, &chat, 0, 0},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
+    k.topk = -1;  // not given: the task's override, else the default
     int r = cli_parse("passkey", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 5, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     double lengths[64], depths[64];
@@ -66,6 +67,7 @@ int cmd_passkey(int argc, char **argv) {
         return 2;
     }
     o.max_new_tokens = 16;
+    if (k.topk < 0) o.topk_chunks = pcomp_task_topk("passkey");
     kernels_set_num_threads(c.threads);
     int rc = 1, sample = 0;
     model *m = NULL;

@@ -122,6 +122,7 @@ int cmd_pcomp(int argc, char **argv) {
         {"--context-tokens", NULL, OPT_INT, &context_tokens, 1, 1 << 26},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
+    k.topk = -1;  // not given: the task's override, else the default
     int r = cli_parse("pcomp", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 7, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     if (!context || !question) {
@@ -134,6 +135,7 @@ int cmd_pcomp(int argc, char **argv) {
         return 2;
     }
     o.max_new_tokens = (int)n_new;
+    if (k.topk < 0 && pcomp_task_topk(task)) o.topk_chunks = pcomp_task_topk(task);
     kernels_set_num_threads(c.threads);
 
     int rc = 1;

@@ -11,7 +11,8 @@ const char PCOMP_KNOBS_HELP[] =
     "  --budget N          model budget: positions one window may span [trained context]\n"
     "  --chunk-tokens N    context part per chunk [budget - question - max new tokens]\n"
     "  --batch-chunks N    chunks prefilled per forward call [1]\n"
-    "  --topk N            parallelcomp: chunks kept, lowest query NLL (0 = all) [3]\n"
+    "  --topk N            parallelcomp: chunks kept, lowest query NLL (0 = all) [3; 1 for passkey,\n"
+    "                      number_string, kv_retrieval, passage_retrieval_en as the reference]\n"
     "  --query-recent N    score chunks with the last N query tokens (0 = all) [0]\n"
     "  --no-repeat-head    instruction head in the first chunk only\n"
     "  --kv-eviction       parallelcomp: evict KV slots inside every chunk\n"
@@ -68,7 +69,8 @@ int pcomp_knobs_apply(const pcomp_knobs *k, pcomp_options *o) {
     if (pcomp_method_parse(k->method, &o->method)) return pcb_fail_context("--method");
     if (calib_region_parse(k->region, &o->region)) return pcb_fail_context("--calib-region");
     o->model_budget = (int)k->budget, o->chunk_tokens = (int)k->chunk_tokens, o->batch_chunks = (int)k->batch;
-    o->topk_chunks = (int)k->topk, o->query_recent = (int)k->query_recent, o->repeat_head = !k->no_repeat_head;
+    if (k->topk >= 0) o->topk_chunks = (int)k->topk;
+    o->query_recent = (int)k->query_recent, o->repeat_head = !k->no_repeat_head;
     o->kv_eviction = k->kv_eviction, o->capacity = (int)k->capacity, o->window = (int)k->window;
     o->pool_kernel = (int)k->pool, o->sink_tokens = (int)k->sinks, o->h2o_heavy = k->h2o_heavy;
     o->pyramid_beta = k->beta, o->calib_threshold = k->threshold, o->calib_rows = (int)k->calib_rows;

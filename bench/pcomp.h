@@ -120,6 +120,9 @@ typedef struct {
 } pcomp_state;
 
 void pcomp_options_default(pcomp_options *o);
+// The reference's per-task chunk budget: retrieval tasks keep a single chunk (passkey,
+// number_string, kv_retrieval, passage_retrieval_en). Returns the topk_chunks override, or 0.
+int pcomp_task_topk(const char *task);
 const char *pcomp_method_name(pcomp_method m);
 int pcomp_method_parse(const char *name, pcomp_method *out);  // -1 (error set) if unknown
 const char *calib_region_name(calib_region r);

@@ -32,6 +32,13 @@ void pcomp_options_default(pcomp_options *o) {
     };
 }
 
+int pcomp_task_topk(const char *task) {
+    static const char *keep_one[] = {"passkey", "number_string", "kv_retrieval", "passage_retrieval_en"};
+    for (size_t i = 0; task && i < sizeof keep_one / sizeof *keep_one; i++)
+        if (!strcmp(task, keep_one[i])) return 1;
+    return 0;
+}
+
 const char *pcomp_method_name(pcomp_method m) { return m >= 0 && m < METHOD_COUNT ? method_names[m] : "?"; }
 const char *calib_region_name(calib_region r) { return r >= 0 && r < REGION_COUNT ? region_names[r] : "?"; }
 int pcomp_method_is_chunked(pcomp_method m) { return m == METHOD_PCW || m == METHOD_PARALLELCOMP; }
