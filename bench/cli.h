@@ -44,5 +44,6 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_speed(int argc, char **argv);
 int cmd_pcomp(int argc, char **argv);
 int cmd_passkey(int argc, char **argv);
+int cmd_prefill(int argc, char **argv);
 
 #endif

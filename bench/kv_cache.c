@@ -43,10 +43,10 @@ static void head_resize(kv_head *h, int head_dim, int cap) {
 
 static void head_reserve(kv_head *h, int head_dim, int extra) {
     if (h->n + extra <= h->cap) return;
-    // Exactly what a big prefill needs (reported memory stays honest); 1.5x growth for the
-    // one-token appends of decoding.
-    int grown = h->cap + h->cap / 2 + 16;
-    head_resize(h, head_dim, h->n + extra > grown ? h->n + extra : grown);
+    // Exactly what a batch append asks for (reported memory stays honest); 1.5x growth for
+    // the one-token appends of decoding.
+    int grown = extra > 1 ? h->n + extra : h->cap + h->cap / 2 + 16;
+    head_resize(h, head_dim, grown);
 }
 
 void kv_cache_reserve(kv_cache *c, int extra) {
@@ -88,39 +88,52 @@ int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep) {
     return 0;
 }
 
+// Appends src's slots after dst's, head by head (shapes already checked).
+static void append_slots(kv_cache *dst, const kv_cache *src) {
+    int hd = dst->head_dim;
+    for (int s = 0; s < dst->n_layers * dst->n_kv_heads; s++) {
+        kv_head *d = &dst->heads[s];
+        const kv_head *h = &src->heads[s];
+        if (!h->n) continue;
+        if (d->n + h->n > d->cap) head_resize(d, hd, d->n + h->n);
+        memcpy(d->k + (size_t)d->n * hd, h->k, sizeof(float) * (size_t)h->n * hd);
+        memcpy(d->v + (size_t)d->n * hd, h->v, sizeof(float) * (size_t)h->n * hd);
+        memcpy(d->pos + d->n, h->pos, sizeof(int32_t) * h->n);
+        memcpy(d->chunk + d->n, h->chunk, sizeof(int32_t) * h->n);
+        memcpy(d->doc + d->n, h->doc, sizeof(int32_t) * h->n);
+        d->n += h->n;
+    }
+}
+
+static int same_shape(const kv_cache *a, const kv_cache *b, int index) {
+    if (b->n_layers == a->n_layers && b->n_kv_heads == a->n_kv_heads && b->head_dim == a->head_dim) return 1;
+    pcb_fail("kv cache concat: cache %d has shape %dx%dx%d, cache 0 has %dx%dx%d", index, b->n_layers, b->n_kv_heads,
+             b->head_dim, a->n_layers, a->n_kv_heads, a->head_dim);
+    return 0;
+}
+
 kv_cache *kv_cache_concat(kv_cache *const *caches, int n) {
     if (n <= 0) {
         pcb_fail("kv cache concat: no caches given");
         return NULL;
     }
-    const kv_cache *a = caches[0];
     for (int i = 1; i < n; i++)
-        if (caches[i]->n_layers != a->n_layers || caches[i]->n_kv_heads != a->n_kv_heads ||
-            caches[i]->head_dim != a->head_dim) {
-            pcb_fail("kv cache concat: cache %d has shape %dx%dx%d, cache 0 has %dx%dx%d", i, caches[i]->n_layers,
-                     caches[i]->n_kv_heads, caches[i]->head_dim, a->n_layers, a->n_kv_heads, a->head_dim);
-            return NULL;
-        }
+        if (!same_shape(caches[0], caches[i], i)) return NULL;
+    const kv_cache *a = caches[0];
     kv_cache *out = kv_cache_new(a->n_layers, a->n_kv_heads, a->head_dim);
-    int hd = a->head_dim;
-    for (int s = 0; s < a->n_layers * a->n_kv_heads; s++) {
-        kv_head *dst = &out->heads[s];
+    for (int s = 0; s < a->n_layers * a->n_kv_heads; s++) {  // one exact allocation per head
         int total = 0;
         for (int i = 0; i < n; i++) total += caches[i]->heads[s].n;
-        if (total == 0) continue;
-        head_resize(dst, hd, total);
-        for (int i = 0; i < n; i++) {
-            const kv_head *src = &caches[i]->heads[s];
-            if (!src->n) continue;
-            memcpy(dst->k + (size_t)dst->n * hd, src->k, sizeof(float) * (size_t)src->n * hd);
-            memcpy(dst->v + (size_t)dst->n * hd, src->v, sizeof(float) * (size_t)src->n * hd);
-            memcpy(dst->pos + dst->n, src->pos, sizeof(int32_t) * src->n);
-            memcpy(dst->chunk + dst->n, src->chunk, sizeof(int32_t) * src->n);
-            memcpy(dst->doc + dst->n, src->doc, sizeof(int32_t) * src->n);
-            dst->n += src->n;
-        }
+        if (total) head_resize(&out->heads[s], a->head_dim, total);
     }
+    for (int i = 0; i < n; i++) append_slots(out, caches[i]);
     return out;
+}
+
+int kv_cache_append(kv_cache *dst, const kv_cache *src) {
+    if (!same_shape(dst, src, 1)) return -1;
+    append_slots(dst, src);
+    return 0;
 }
 
 kv_cache *kv_cache_clone(const kv_cache *c) {

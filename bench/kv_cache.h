@@ -25,7 +25,8 @@ kv_cache *kv_cache_new(int n_layers, int n_kv_heads, int head_dim);
 void kv_cache_free(kv_cache *c);
 kv_head *kv_cache_head(const kv_cache *c, int layer, int kv_head_index);
 
-// Makes room for `extra` more slots in every head (amortised growth).
+// Makes room for `extra` more slots in every head: exactly that many for a batch (extra > 1),
+// amortised 1.5x growth for single slots (decoding).
 void kv_cache_reserve(kv_cache *c, int extra);
 // Appends one slot to one head.
 void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk,
@@ -36,6 +37,8 @@ int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep);
 // A new cache holding, per layer and head, the slots of caches[0], then caches[1], ...
 // All must have the same shape. Returns NULL (error set) on a shape mismatch.
 kv_cache *kv_cache_concat(kv_cache *const *caches, int n);
+// Appends src's slots after dst's in every head (dst grows exactly). -1 on a shape mismatch.
+int kv_cache_append(kv_cache *dst, const kv_cache *src);
 // Deep copy.
 kv_cache *kv_cache_clone(const kv_cache *c);
 // Drops every slot but keeps the allocation, for reuse by a same-sized next sequence.

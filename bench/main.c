@@ -15,6 +15,7 @@ static const struct {
     {"tokenize", cmd_tokenize, "token ids of a text (tokenizer check)"},
     {"pcomp", cmd_pcomp, "one sample through ParallelComp or a baseline (chunks, KV slots, time)"},
     {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
+    {"prefill", cmd_prefill, "prefill time and peak memory of methods by length (make bench)"},
     {"speed", cmd_speed, "prefill / decode throughput and peak memory (make bench)"},
 };
 

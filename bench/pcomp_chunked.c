@@ -92,14 +92,6 @@ static void evict_worst(pcomp_chunk *ch, int n_seen, int k) {
     }
 }
 
-static kv_cache *append_cache(kv_cache *dst, kv_cache *src) {
-    kv_cache *both[2] = {dst, src};
-    kv_cache *out = kv_cache_concat(both, 2);
-    kv_cache_free(dst);
-    kv_cache_free(src);
-    return out;
-}
-
 int chunked_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st, pcomp_result *r) {
     if (pcomp_plan_chunks(in, o, &r->chunks, &r->n_chunks)) return -1;
     int n = r->n_chunks, vocab = m->cfg.vocab_size, score = o->method == METHOD_PARALLELCOMP, rc = 0;
@@ -130,12 +122,12 @@ int chunked_prefill(const model *m, const pcomp_input *in, const pcomp_options *
             rc = evict_chunk_context(part, ks, context_len, o->kv_eviction ? o->capacity : 0, o->pool_kernel);
         }
         if (rc == 0) {
-            merged = append_cache(merged, part);
-            part = NULL;
+            rc = kv_cache_append(merged, part);
+            pcomp_track_kv(r, kv_cache_bytes(merged) + kv_cache_bytes(part));
             evict_worst(r->chunks, c1, k);
             uint8_t *keep = pcb_calloc((size_t)n, 1);
             for (int c = 0; c < c1; c++) keep[c] = (uint8_t)r->chunks[c].kept;
-            rc = evict_chunks(merged, keep, NULL);
+            if (rc == 0) rc = evict_chunks(merged, keep, NULL);
             free(keep);
         }
         kv_cache_free(part);

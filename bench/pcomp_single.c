@@ -42,6 +42,7 @@ int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_opt
     int32_t last = n - 1;
     st->cache = model_new_cache(m);
     st->logits = pcb_malloc(sizeof(float) * m->cfg.vocab_size);
+    kv_cache_reserve(st->cache, n + o->max_new_tokens + 1);  // exact room for the prompt and the answer
     forward_batch fb = {.n = n, .tokens = tok, .pos = pos, .doc = doc, .logit_rows = &last, .n_logit_rows = 1,
                         .logits = st->logits, .probe = ks ? &pr : NULL};
     int rc = forward(m, st->cache, &fb);

@@ -1,5 +1,6 @@
 #include "sysinfo.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,14 @@ static size_t status_kb(const char *field) {
 
 size_t peak_rss_bytes(void) { return status_kb("VmHWM"); }
 size_t current_rss_bytes(void) { return status_kb("VmRSS"); }
+
+int peak_rss_reset(void) {
+    malloc_trim(0);  // give freed heap back first, or the new peak starts from stale pages
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f) return -1;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
 
 void cpu_model_name(char *out, size_t cap) {
     snprintf(out, cap, "unknown");
