@@ -45,8 +45,8 @@ static char *chat_around(const tokenizer *tok, const char *user_before, const ch
 
 int pcomp_input_from_prompt(const tokenizer *tok, const pcomp_prompt *p, pcomp_input *in) {
     *in = (pcomp_input){.bos = tokenizer_add_bos(tok) ? tokenizer_bos(tok) : -1};
-    int32_t *bos = in->bos >= 0 ? &in->bos : NULL, *a = NULL, *b = NULL;
-    int nbos = bos ? 1 : 0, na = 0, nb = 0, rc = -1;
+    int32_t *bos = in->bos >= 0 ? &in->bos : NULL, *b = NULL;
+    int nbos = bos ? 1 : 0, nb = 0, rc = -1;
     if (encode(tok, p->document, 0, &in->doc, &in->n_doc) || encode(tok, p->head, 0, &in->chunk_head, &in->n_chunk_head) ||
         encode(tok, p->tail, 0, &in->chunk_tail, &in->n_chunk_tail) || encode(tok, p->question, 0, &in->query, &in->n_query))
         goto out;
@@ -57,32 +57,31 @@ int pcomp_input_from_prompt(const tokenizer *tok, const pcomp_prompt *p, pcomp_i
         rc = 0;
         goto out;
     }
-    // Chat: the final question is its own user turn; the single window is one user turn holding
-    // head + document + tail + question.
-    char *q = tokenizer_chat_prompt(tok, NULL, p->question ? p->question : "");
-    if (!q || encode(tok, q, 1, &in->question, &in->n_question)) {
-        free(q);
-        goto out;
-    }
-    free(q);
-    size_t lt = strlen(p->tail ? p->tail : ""), lq = strlen(p->question ? p->question : "");
-    char *after = pcb_malloc(lt + lq + 1), *closing = NULL;
-    memcpy(after, p->tail ? p->tail : "", lt);
-    memcpy(after + lt, p->question ? p->question : "", lq + 1);
-    char *opening = chat_around(tok, p->head ? p->head : "", after, &closing);
-    free(after);
+    // Chat: the document sits inside one user turn. Every chunk opens it (system turn + user
+    // header + instruction head), the final question closes it, so one chunk with nothing
+    // evicted is exactly the single-window prompt.
+    char *closing = NULL, *opening = chat_around(tok, "", "", &closing);
     if (!opening) {
         pcb_fail("chat template: cannot place the document inside the user turn");
         goto out;
     }
-    int bad = encode(tok, opening, 1, &a, &na) || encode(tok, closing, 1, &b, &nb);
-    free(opening), free(closing);
+    const char *head = p->head ? p->head : "", *tail = p->tail ? p->tail : "", *q = p->question ? p->question : "";
+    size_t lo = strlen(opening), lh = strlen(head), lt = strlen(tail), lq = strlen(q), lc = strlen(closing);
+    char *head_text = pcb_malloc(lo + lh + 1), *question_text = pcb_malloc(lq + lc + 1);
+    char *suffix_text = pcb_malloc(lt + lq + lc + 1);
+    memcpy(head_text, opening, lo), memcpy(head_text + lo, head, lh + 1);
+    memcpy(question_text, q, lq), memcpy(question_text + lq, closing, lc + 1);
+    memcpy(suffix_text, tail, lt), memcpy(suffix_text + lt, question_text, lq + lc + 1);
+    free(in->chunk_head);
+    int bad = encode(tok, head_text, 1, &in->chunk_head, &in->n_chunk_head) ||
+              encode(tok, question_text, 1, &in->question, &in->n_question) || encode(tok, suffix_text, 1, &b, &nb);
+    free(opening), free(closing), free(head_text), free(question_text), free(suffix_text);
     if (bad) goto out;
-    in->full_prefix = join(bos, nbos, a, na, NULL, 0, &in->n_full_prefix);
+    in->full_prefix = join(bos, nbos, in->chunk_head, in->n_chunk_head, NULL, 0, &in->n_full_prefix);
     in->full_suffix = join(b, nb, NULL, 0, NULL, 0, &in->n_full_suffix);
     rc = 0;
 out:
-    free(a), free(b);
+    free(b);
     if (rc) pcomp_input_free(in);
     return rc;
 }

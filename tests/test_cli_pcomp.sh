@@ -9,9 +9,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/cli_lib.sh"
 
+for c in pcomp passkey prefill; do
+    if run_ok "$tmp/help" $PCB $c --help && grep -q "usage: pcbench $c" "$tmp/help"; then ok "help_$c"; else notok "help_$c"; fi
+done
 book="$DATA/text/pg19/pg19_22424_frank_merriwell_down_south.txt"
 if [ ! -f "$MODEL" ] || [ ! -f "$book" ] || [ ! -d "$DATA/parallelcomp_config" ]; then
-    for n in pcomp_json pcw_one_chunk_equals_full pcomp_kv_eviction pcomp_calibration pcomp_baselines \
+    for n in pcomp_json pcw_one_chunk_equals_full pcw_chat_one_chunk_equals_full prefill_json pcomp_kv_eviction pcomp_calibration pcomp_baselines \
              passkey_parallelcomp ppl_method; do
         skip $n "model ($MODEL) or shared data ($DATA) not found"
     done
@@ -44,6 +47,23 @@ if run_ok "$tmp/pcw.json" $PCB pcomp "${ctx[@]}" --method pcw -n 12 --json &&
 f = json.load(open('$tmp/full.json'))
 assert len(d['chunks']) == 1 and d['answer'] == f['answer'] and d['kv_slots'] == f['kv_slots'], (d['answer'], f['answer'])"
 else notok pcw_one_chunk_equals_full "$(cat "$tmp/err")"; fi
+
+# The same with the chat template: every chunk opens the user turn, the question closes it.
+if run_ok "$tmp/pcwc.json" $PCB pcomp "${ctx[@]}" --chat --method pcw -n 12 --json &&
+   run_ok "$tmp/fullc.json" $PCB pcomp "${ctx[@]}" --chat --method full -n 12 --json; then
+    json_check pcw_chat_one_chunk_equals_full "$tmp/pcwc.json" "
+f = json.load(open('$tmp/fullc.json'))
+assert d['answer'] == f['answer'] and d['kv_slots'] == f['kv_slots'] and d['prompt_tokens'] == f['prompt_tokens'], (d, f)"
+else notok pcw_chat_one_chunk_equals_full "$(cat "$tmp/err")"; fi
+
+if run_ok "$tmp/pf.jsonl" $PCB prefill --lengths 400,700 --runs 1 --methods full-untruncated,parallelcomp \
+       --chunk-tokens 300 --topk 1 --json; then
+    if python3 -c "import json; rows=[json.loads(l) for l in open('$tmp/pf.jsonl')]
+assert [(r['method'], r['tokens']) for r in rows] == [('full-untruncated', 400), ('parallelcomp', 400), ('full-untruncated', 700), ('parallelcomp', 700)], rows
+for r in rows: assert r['prefill_ms'] > 0 and r['peak_rss_bytes'] > 0 and r['kv_peak_bytes'] > 0
+assert rows[0]['speedup'] == 1 and rows[3]['kept_chunks'] == 1 and rows[3]['chunks'] == 3, rows
+assert rows[3]['kv_peak_bytes'] < rows[2]['kv_peak_bytes'], rows" 2>>"$tmp/err"; then ok prefill_json; else notok prefill_json "$(tail -c 600 "$tmp/err")"; fi
+else notok prefill_json "$(cat "$tmp/err")"; fi
 
 # KV eviction inside chunks: the same chunks kept, 64 context slots per chunk and KV head.
 if run_ok "$tmp/kv.json" $PCB pcomp "${ctx[@]}" --chunk-tokens 700 --topk 2 --kv-eviction --capacity 64 -n 8 --json; then
