@@ -32,6 +32,8 @@ ifeq ($(CUDA),0)
 NVCC :=
 endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+# Ampere and Hopper machine code, plus PTX for newer GPUs (the attention kernel needs bf16 WMMA: sm_80+).
+NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 ifneq ($(NVCC),)
 ifneq ($(wildcard $(CUDA_HOME)/lib64/libcudart_static.a),)
 ifneq ($(CU_SRC),)
@@ -59,7 +61,7 @@ $(BUILD)/%.o: %.c Makefile
 
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) -O2 -std=c++17 -Ibench -Ikernels -MMD -MP -c $< -o $@
+	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -Ibench -Ikernels -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
 	@mkdir -p $(dir $@)

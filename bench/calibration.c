@@ -26,21 +26,16 @@ int calib_in_region(calib_region r, int width, int j, int n, int32_t pos, int32_
 }
 
 // a[j] = max over the group's query heads of the mean attention of the last r rows.
-static void group_attention(const calibration *c, int layer, int g, const float *q, const forward_batch *b,
-                            const kv_head *h, float *a) {
+static int group_attention(const calibration *c, int g, const forward_attn *att, const forward_batch *b,
+                           const kv_head *h, float *a) {
     const model_config *mc = &c->m->cfg;
-    int hd = mc->head_dim, group = mc->n_heads / mc->n_kv_heads, qd = mc->n_heads * hd;
+    int group = mc->n_heads / mc->n_kv_heads;
     int r = c->o->calib_rows < b->n ? c->o->calib_rows : b->n, first = b->n - r;
-    float *qr = pcb_malloc(sizeof(float) * (size_t)r * hd), *out = pcb_malloc(sizeof(float) * (size_t)r * hd);
-    float *probs = pcb_malloc(sizeof(float) * (size_t)r * h->n);
-    int32_t *qpos = pcb_malloc(sizeof(int32_t) * r), *qseq = pcb_malloc(sizeof(int32_t) * r);
-    for (int i = 0; i < r; i++) qpos[i] = b->pos[first + i], qseq[i] = b->seq ? b->seq[first + i] : -1;
+    float *probs = pcb_malloc(sizeof(float) * (size_t)r * (h->n ? h->n : 1));
     for (int j = 0; j < h->n; j++) a[j] = 0;
-    for (int k = 0; k < group; k++) {
-        int head = g * group + k;
-        for (int i = 0; i < r; i++) memcpy(qr + (size_t)i * hd, q + (size_t)(first + i) * qd + (size_t)head * hd, sizeof(float) * hd);
-        attention_block(out, probs, 1, qr, qpos, qseq, r, h->k, h->v, h->pos, h->chunk, h->n, hd,
-                        1.0f / sqrtf((float)hd));
+    int rc = 0;
+    for (int k = 0; k < group && rc == 0; k++) {
+        if ((rc = att->row_probs(att, g * group + k, first, r, probs))) break;
         for (int j = 0; j < h->n; j++) {
             float mean = 0;
             for (int i = 0; i < r; i++) mean += probs[(size_t)i * h->n + j];
@@ -48,29 +43,29 @@ static void group_attention(const calibration *c, int layer, int g, const float 
             if (mean > a[j]) a[j] = mean;
         }
     }
-    free(qr), free(out), free(probs), free(qpos), free(qseq);
+    free(probs);
+    return rc;
 }
 
-int calibration_hook(void *user, int layer, const float *q, const forward_batch *b, kv_cache *cache) {
+int calibration_hook(void *user, int layer, const forward_attn *fa, const forward_batch *b, kv_cache *cache) {
     calibration *c = user;
     const pcomp_options *o = c->o;
     if (layer < o->calib_lo || layer > o->calib_hi) return 0;
     int n_kv = cache->n_kv_heads;
     float **att = pcb_calloc((size_t)n_kv, sizeof(float *));
     uint8_t **drop = pcb_calloc((size_t)n_kv, sizeof(uint8_t *));
-    int *count = pcb_calloc((size_t)n_kv, sizeof(int)), most = 0;
-    for (int g = 0; g < n_kv; g++) {
+    int *count = pcb_calloc((size_t)n_kv, sizeof(int)), most = 0, rc = 0;
+    for (int g = 0; g < n_kv && rc == 0; g++) {
         const kv_head *h = kv_cache_head(cache, layer, g);
         att[g] = pcb_malloc(sizeof(float) * (h->n ? h->n : 1));
         drop[g] = pcb_calloc((size_t)(h->n ? h->n : 1), 1);
-        group_attention(c, layer, g, q, b, h, att[g]);
+        if ((rc = group_attention(c, g, fa, b, h, att[g]))) break;
         for (int j = 0; j < h->n; j++)
             if (att[g][j] > o->calib_threshold &&
                 calib_in_region(o->region, o->calib_width, j, h->n, h->pos[j], h->chunk[j]))
                 drop[g][j] = 1, count[g]++;
         if (count[g] > most) most = count[g];
     }
-    int rc = 0;
     for (int g = 0; g < n_kv && rc == 0; g++) {
         kv_head *h = kv_cache_head(cache, layer, g);
         if (o->calib_equalize)  // drop the lowest-attended other slots until this head drops `most`

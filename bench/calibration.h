@@ -23,7 +23,7 @@ typedef struct {
 
 void calibration_init(calibration *c, const model *m, const pcomp_options *o, long *evicted);
 // forward hook (forward_batch.before_attention, hook_user = the calibration).
-int calibration_hook(void *user, int layer, const float *q, const forward_batch *b, kv_cache *cache);
+int calibration_hook(void *user, int layer, const forward_attn *att, const forward_batch *b, kv_cache *cache);
 // Cache-only variant: applies the recorded evictions. Frees the pending lists either way.
 int calibration_finish(calibration *c, kv_cache *cache);
 

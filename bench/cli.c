@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_cuda.h"
 #include "error.h"
 #include "kernels.h"
 
@@ -13,6 +14,7 @@ static void cli_common_init(cli_common *c) {
     c->model_path = env && *env ? env : PCB_DEFAULT_MODEL;
     c->threads = 0;
     c->json = 0;
+    c->cuda = 0;
 }
 
 static int parse_number(const char *cmd, const cli_opt *o, const char *v) {
@@ -50,7 +52,8 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_o
             if (!strcmp(a, opts[k].name) || (opts[k].alias && !strcmp(a, opts[k].alias))) o = &opts[k];
         int is_model = !strcmp(a, "-m") || !strcmp(a, "--model");
         int is_threads = !strcmp(a, "-t") || !strcmp(a, "--threads");
-        if (!o && !is_model && !is_threads) {
+        int is_backend = !strcmp(a, "--backend");
+        if (!o && !is_model && !is_threads && !is_backend) {
             if (a[0] != '-' && positional && *n_pos < max_pos) {
                 positional[(*n_pos)++] = a;
                 continue;
@@ -69,6 +72,11 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_o
         const char *v = argv[++i];
         if (is_model) {
             c->model_path = v;
+        } else if (is_backend) {
+            if (backend_parse(v, &c->cuda)) {
+                fprintf(stderr, "pcbench %s: --backend: %s\n", cmd, pcb_last_error());
+                return 2;
+            }
         } else if (is_threads) {
             long t;
             cli_opt th = common_threads;
@@ -82,6 +90,15 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_o
         }
     }
     return 0;
+}
+
+model *cli_load_model(const cli_common *c) {
+    model *m = model_load(c->model_path);
+    if (m && c->cuda && model_to_cuda(m)) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 void cli_print_json(cJSON *obj) {

@@ -5,6 +5,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "model.h"
+
 #define PCB_DEFAULT_MODEL "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 #define PCB_VERSION "0.1.0"
 
@@ -12,6 +14,7 @@ typedef struct {
     const char *model_path;
     int threads;
     int json;
+    int cuda;  // --backend cuda
 } cli_common;
 
 // A command's own options, parsed by cli_parse together with the common ones.
@@ -25,11 +28,13 @@ typedef struct {
 } cli_opt;
 
 // Parses argv[1..] of command `cmd`: -h/--help (prints help, returns 1), -m/--model,
-// -t/--threads, --json, then `opts`; other arguments not starting with '-' go to positional
+// -t/--threads, --backend cpu|cuda, --json, then `opts`; other arguments not starting with '-' go to positional
 // (up to max_pos; NULL when none are accepted). Returns 0 to go on, 1 after --help, 2 on a bad
 // argument (message printed, naming the option and the value).
 int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_opt *opts, int n_opts,
               void (*help)(void), const char **positional, int max_pos, int *n_pos);
+// Loads c->model_path and, with --backend cuda, moves it to the GPU. NULL + error.
+model *cli_load_model(const cli_common *c);
 // Prints the JSON object (and frees it).
 void cli_print_json(cJSON *obj);
 // Prints "pcbench <cmd>: <last error>" to stderr and returns exit code 1.
@@ -45,5 +50,6 @@ int cmd_speed(int argc, char **argv);
 int cmd_pcomp(int argc, char **argv);
 int cmd_passkey(int argc, char **argv);
 int cmd_prefill(int argc, char **argv);
+int cmd_kernels(int argc, char **argv);
 
 #endif

@@ -46,7 +46,7 @@ int cmd_generate(int argc, char **argv) {
         return 2;
     }
     kernels_set_num_threads(c.threads);
-    model *m = model_load(c.model_path);
+    model *m = cli_load_model(&c);
     if (!m) return cli_error("generate");
     tokenizer *tok = tokenizer_from_gguf(&m->gguf);
     if (!tok) {

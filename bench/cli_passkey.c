@@ -74,7 +74,7 @@ int cmd_passkey(int argc, char **argv) {
     tokenizer *tok = NULL;
     prompt_template tpl = {0};
     char *question = NULL;
-    if (prompt_template_load(templates, "passkey", &tpl) || !(m = model_load(c.model_path)) ||
+    if (prompt_template_load(templates, "passkey", &tpl) || !(m = cli_load_model(&c)) ||
         !(tok = tokenizer_from_gguf(&m->gguf)))
         goto out;
     question = prompt_template_fill(tpl.question, PASSKEY_QUESTION);

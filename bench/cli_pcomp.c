@@ -146,7 +146,7 @@ int cmd_pcomp(int argc, char **argv) {
     pcomp_input in = {.bos = -1};
     pcomp_result res = {0};
     if (task && prompt_template_load(templates, task, &tpl)) goto out;
-    if (!(m = model_load(c.model_path)) || !(tok = tokenizer_from_gguf(&m->gguf))) goto out;
+    if (!(m = cli_load_model(&c)) || !(tok = tokenizer_from_gguf(&m->gguf))) goto out;
     if (!(doc = load_document(tok, context, context_tokens))) goto out;
     filled = task ? prompt_template_fill(tpl.question, question) : pcb_strdup(question);
     pcomp_prompt p = {.head = task ? tpl.head : "", .tail = task ? tpl.tail : "", .document = doc,

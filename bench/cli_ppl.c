@@ -64,7 +64,7 @@ int cmd_ppl(int argc, char **argv) {
         return free(files), 2;
     }
     kernels_set_num_threads(c.threads);
-    model *m = model_load(c.model_path);
+    model *m = cli_load_model(&c);
     if (!m) return free(files), cli_error("ppl");
     tokenizer *tok = tokenizer_from_gguf(&m->gguf);
     if (!tok) return free(files), model_free(m), cli_error("ppl");

@@ -5,28 +5,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_cuda.h"
 #include "cli.h"
 #include "cli_pcomp_knobs.h"
 #include "error.h"
 #include "kernels.h"
 #include "pcomp.h"
 #include "sysinfo.h"
+#include "tokenizer.h"
+#ifdef PCB_HAVE_CUDA
+#include "kernels_cuda.h"
+#endif
 
 #define DEFAULT_TEXT "../shared/data/text/pg19/pg19_10985_infant_system.txt"
 #define QUERY_TOKENS 32
 
 static void help(void) {
     printf("usage: pcbench prefill --lengths N[,N...] [--methods M[,M...]] [--runs R] [--text FILE] [knobs]\n"
-           "                       [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+           "                       [-m MODEL.gguf] [-t THREADS] [--backend cpu|cuda]\n"
+           "                       [--random-model SHAPE [--seed S]] [--json]\n\n"
            "For each length N: the first N tokens of FILE (default a PG19 book) — a document of N - %d\n"
            "tokens and a %d-token question — go through each method (default full-untruncated,pcw,\n"
            "parallelcomp); the time from token ids to the first answer token's logits is the median of R\n"
            "runs (default 3; 1 at >= 16384 tokens) after a warm-up. Peak RSS is reset before each\n"
            "method (Linux clear_refs), and the largest KV-cache allocation is tracked exactly.\n"
-           "Other knobs apply to every method.\n\n%s\n"
+           "Other knobs apply to every method. A text shorter than N tokens is repeated (noted on stderr).\n"
+           "--random-model SHAPE (with --backend cuda; shapes: %s) runs a model of that shape\n"
+           "with random weights made on the GPU, for speed at scales whose weights we do not ship; the\n"
+           "tokenizer still comes from -m. On the GPU the peak device memory is reset per method too.\n\n%s\n"
            "JSON lines: {method, tokens, runs, prefill_ms, speedup (vs the first method at that length),\n"
-           "peak_rss_bytes, kv_peak_bytes, chunks, kept_chunks, threads}.\n",
-           QUERY_TOKENS, QUERY_TOKENS, PCOMP_KNOBS_HELP);
+           "peak_rss_bytes, kv_peak_bytes, peak_device_bytes, chunks, kept_chunks, threads, backend, model}.\n",
+           QUERY_TOKENS, QUERY_TOKENS, model_random_shapes(), PCOMP_KNOBS_HELP);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -44,16 +53,22 @@ int cmd_prefill(int argc, char **argv) {
     cli_common c;
     pcomp_knobs k;
     const char *lengths_s = NULL, *methods_s = "full-untruncated,pcw,parallelcomp", *text_path = DEFAULT_TEXT;
-    long runs = 3;
-    cli_opt opts[PCOMP_KNOB_COUNT + 4];
+    const char *random_shape = NULL;
+    long runs = 3, seed = 1;
+    cli_opt opts[PCOMP_KNOB_COUNT + 6];
     pcomp_knobs_init(&k, opts);
     const cli_opt own[] = {
         {"--lengths", NULL, OPT_STRING, &lengths_s, 0, 0}, {"--methods", NULL, OPT_STRING, &methods_s, 0, 0},
         {"--runs", NULL, OPT_INT, &runs, 1, 100},          {"--text", NULL, OPT_STRING, &text_path, 0, 0},
+        {"--random-model", NULL, OPT_STRING, &random_shape, 0, 0}, {"--seed", NULL, OPT_INT, &seed, 0, 1e9},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
-    int r = cli_parse("prefill", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 4, help, NULL, 0, NULL);
+    int r = cli_parse("prefill", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 6, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
+    if (random_shape && !c.cuda) {
+        fprintf(stderr, "pcbench prefill: --random-model needs --backend cuda\n");
+        return 2;
+    }
     if (!lengths_s) {
         fprintf(stderr, "pcbench prefill: --lengths is required (see --help)\n");
         return 2;
@@ -79,18 +94,23 @@ int cmd_prefill(int argc, char **argv) {
         o[i].max_new_tokens = 1;
     }
     kernels_set_num_threads(c.threads);
-    model *m = model_load(c.model_path);
-    tokenizer *tok = m ? tokenizer_from_gguf(&m->gguf) : NULL;
+    gguf_file tok_file = {0};
+    model *m = random_shape ? model_random_cuda(random_shape, (uint64_t)seed) : cli_load_model(&c);
+    int tok_open = m && random_shape ? gguf_open(&tok_file, c.model_path) == 0 : 0;
+    tokenizer *tok = !m ? NULL : tokenizer_from_gguf(random_shape ? &tok_file : &m->gguf);
     size_t text_len;
     char *text = tok ? read_text_file(text_path, &text_len) : NULL;
     int32_t *ids = NULL;
     size_t n_ids = 0;
-    if (!text || tokenizer_encode(tok, text, text_len, 0, &ids, &n_ids)) goto out;
-    for (int li = 0; li < n_len; li++)
-        if ((long)n_ids < lengths[li]) {
-            pcb_fail("%s has %zu tokens, fewer than length %ld", text_path, n_ids, lengths[li]);
-            goto out;
-        }
+    if (!text || tokenizer_encode(tok, text, text_len, 0, &ids, &n_ids) || n_ids == 0) goto out;
+    long longest = 0;
+    for (int li = 0; li < n_len; li++) longest = lengths[li] > longest ? lengths[li] : longest;
+    if ((long)n_ids < longest) {  // repeat the text: speed does not depend on what the tokens say
+        fprintf(stderr, "pcbench prefill: %s has %zu tokens; repeated to %ld\n", text_path, n_ids, longest);
+        ids = pcb_realloc(ids, sizeof(int32_t) * longest);
+        for (long i = (long)n_ids; i < longest; i++) ids[i] = ids[i % n_ids];
+        n_ids = (size_t)longest;
+    }
     {  // warm-up: page in the weights, spin up the thread pool
         pcomp_input in;
         pcomp_input_from_tokens(tok, ids, 480, ids + 480, QUERY_TOKENS, &in);
@@ -109,17 +129,23 @@ int cmd_prefill(int argc, char **argv) {
         double base_ms = 0;
         for (int mi = 0; mi < n_methods; mi++) {
             double times[100];
-            size_t peak = 0, kv_peak = 0;
+            size_t peak = 0, kv_peak = 0, dev_peak = 0;
             int chunks = 0, kept = 0;
             for (int rep = 0; rep < reps; rep++) {
                 pcomp_input in;
                 pcomp_input_from_tokens(tok, ids, n - QUERY_TOKENS, ids + n - QUERY_TOKENS, QUERY_TOKENS, &in);
                 peak_rss_reset();
+#ifdef PCB_HAVE_CUDA
+                if (m->cuda) kcuda_peak_reset();
+#endif
                 pcomp_state st;
                 pcomp_result res;
                 int bad = pcomp_prefill(m, &in, &o[mi], &st, &res);
                 size_t p = peak_rss_bytes();
                 if (p > peak) peak = p;
+#ifdef PCB_HAVE_CUDA
+                if (m->cuda && kcuda_peak_bytes() > dev_peak) dev_peak = kcuda_peak_bytes();
+#endif
                 times[rep] = res.prefill_ms, kv_peak = res.kv_peak_bytes, chunks = res.n_chunks, kept = res.n_kept;
                 pcomp_state_free(&st), pcomp_result_free(&res), pcomp_input_free(&in);
                 if (bad) {
@@ -142,10 +168,14 @@ int cmd_prefill(int argc, char **argv) {
                 cJSON_AddNumberToObject(j, "chunks", chunks);
                 cJSON_AddNumberToObject(j, "kept_chunks", kept);
                 cJSON_AddNumberToObject(j, "threads", kernels_num_threads());
+                cJSON_AddNumberToObject(j, "peak_device_bytes", (double)dev_peak);
+                cJSON_AddStringToObject(j, "backend", m->cuda ? "cuda" : "cpu");
+                cJSON_AddStringToObject(j, "model", random_shape ? m->cfg.name : c.model_path);
                 cli_print_json(j);
             } else
-                printf("%-18s %7d %4d %11.0f %7.2fx %7.0f MiB %6.0f MiB %3d/%-3d\n", method_items[mi], n, reps, ms,
-                       base_ms / ms, peak / 1048576.0, kv_peak / 1048576.0, kept, chunks);
+                printf("%-18s %7d %4d %11.0f %7.2fx %7.0f MiB %6.0f MiB %3d/%-3d%s\n", method_items[mi], n, reps, ms,
+                       base_ms / ms, (m->cuda ? dev_peak : peak) / 1048576.0, kv_peak / 1048576.0, kept, chunks,
+                       m->cuda ? " (device peak)" : "");
             fflush(stdout);
         }
     }
@@ -154,6 +184,7 @@ out:
     if (rc) cli_error("prefill");
     free(ids), free(text), free(ls), free(ms);
     tokenizer_free(tok);
+    if (tok_open) gguf_close(&tok_file);
     model_free(m);
     return rc;
 }

@@ -65,7 +65,7 @@ int cmd_speed(int argc, char **argv) {
     int r = cli_parse("speed", argc, argv, &c, opts, 4, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     kernels_set_num_threads(c.threads);
-    model *m = model_load(c.model_path);
+    model *m = cli_load_model(&c);
     if (!m) return cli_error("speed");
     // Real text when there is some; the default book missing (no shared data) falls back to
     // deterministic pseudo-random ids: timing barely depends on the content.

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_cuda.h"
 #include "error.h"
 #include "kernels.h"
 
@@ -17,7 +18,26 @@
 #define MLP_ROWS 512
 
 kv_cache *model_new_cache(const model *m) {
-    return kv_cache_new(m->cfg.n_layers, m->cfg.n_kv_heads, m->cfg.head_dim);
+    const model_config *c = &m->cfg;
+    return m->cuda ? kv_cache_new_device(c->n_layers, c->n_kv_heads, c->head_dim)
+                   : kv_cache_new(c->n_layers, c->n_kv_heads, c->head_dim);
+}
+
+// forward_attn.row_probs on the CPU: attention_block with full rows over the slots.
+static int cpu_row_probs(const forward_attn *a, int q_head, int first_row, int n_rows, float *probs) {
+    const model_config *c = &a->m->cfg;
+    int hd = c->head_dim, qd = c->n_heads * hd;
+    const kv_head *h = kv_cache_head(a->cache, a->layer, q_head / (c->n_heads / c->n_kv_heads));
+    float *qr = pcb_malloc(sizeof(float) * (size_t)n_rows * hd), *out = pcb_malloc(sizeof(float) * (size_t)n_rows * hd);
+    int32_t *qpos = pcb_malloc(sizeof(int32_t) * n_rows), *qseq = pcb_malloc(sizeof(int32_t) * n_rows);
+    for (int i = 0; i < n_rows; i++) {
+        int t = first_row + i;
+        memcpy(qr + (size_t)i * hd, a->q + (size_t)t * qd + (size_t)q_head * hd, sizeof(float) * hd);
+        qpos[i] = a->b->pos[t], qseq[i] = a->b->seq ? a->b->seq[t] : -1;
+    }
+    attention_block(out, probs, 1, qr, qpos, qseq, n_rows, h->k, h->v, h->pos, h->chunk, h->n, hd, 1.0f / sqrtf((float)hd));
+    free(qr), free(out), free(qpos), free(qseq);
+    return 0;
 }
 
 // out[n, d_out] = x W^T: one row reads the GGUF blocks directly when possible (decode is
@@ -158,6 +178,9 @@ static int validate(const model *m, const kv_cache *cache, const forward_batch *
     if (b->n <= 0) return pcb_fail("forward: empty batch");
     if (cache->n_layers != c->n_layers || cache->n_kv_heads != c->n_kv_heads || cache->head_dim != c->head_dim)
         return pcb_fail("forward: cache shape does not match the model");
+    if (cache->device != (m->cuda != NULL))
+        return pcb_fail("forward: the cache is on the %s but the model on the %s", cache->device ? "GPU" : "host",
+                        m->cuda ? "GPU" : "host");
     for (int i = 0; i < b->n; i++) {
         if (b->tokens[i] < 0 || b->tokens[i] >= c->vocab_size)
             return pcb_fail("forward: token id %d at row %d is outside the vocabulary (0..%d)", b->tokens[i], i,
@@ -177,9 +200,11 @@ static int validate(const model *m, const kv_cache *cache, const forward_batch *
 
 int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     if (validate(m, cache, b)) return -1;
+    if (m->cuda) return forward_cuda(m, cache, b);
     const model_config *c = &m->cfg;
     int n = b->n, dim = c->dim, hd = c->head_dim;
     int qd = c->n_heads * hd, kvd = c->n_kv_heads * hd, ffn = c->ffn_dim;
+    kv_cache_reserve(cache, n);  // host caches grow with realloc (aborts on exhaustion, never fails)
     float *x = pcb_malloc(sizeof(float) * (size_t)n * dim);
     float *xb = pcb_malloc(sizeof(float) * (size_t)n * dim);
     float *q = pcb_malloc(sizeof(float) * (size_t)n * qd);
@@ -192,7 +217,6 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
 
     for (int t = 0; t < n; t++)
         memcpy(x + (size_t)t * dim, m->token_embd + (size_t)b->tokens[t] * dim, sizeof(float) * dim);
-    kv_cache_reserve(cache, n);
     attn_workspace ws;
     attn_workspace_init(&ws, m, kv_cache_max_len(cache) + n, b->probe);
 
@@ -212,7 +236,8 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
                 kv_head_append(kh, hd, k + (size_t)t * kvd + (size_t)g * hd, v + (size_t)t * kvd + (size_t)g * hd,
                                b->pos[t], b->seq ? b->seq[t] : -1, b->doc ? b->doc[t] : -1);
         }
-        if (b->before_attention && b->before_attention(b->hook_user, l, q, b, cache)) {
+        forward_attn fa = {.row_probs = cpu_row_probs, .m = m, .cache = cache, .b = b, .layer = l, .q = q};
+        if (b->before_attention && b->before_attention(b->hook_user, l, &fa, b, cache)) {
             rc = -1;
             break;
         }

@@ -1,4 +1,5 @@
-// Transformer forward pass (Llama architecture) on CPU. Tokens carry explicit position ids
+// Transformer forward pass (Llama architecture) on CPU, or on the GPU when the model's weights
+// are there (backend_cuda.h; same semantics). Tokens carry explicit position ids
 // (that is how ParallelComp's position reuse is expressed) and an optional sequence id that
 // restricts which cache slots they see, so several chunks can be prefilled in one call.
 #ifndef PCB_FORWARD_H
@@ -11,12 +12,26 @@
 #include "probe.h"
 
 typedef struct forward_batch forward_batch;
+typedef struct forward_attn forward_attn;
+
+// What a hook can ask of this call's attention at one layer, on either backend.
+struct forward_attn {
+    // probs[n_rows, slots]: attention probabilities of query head q_head for rows
+    // first..first+n_rows-1 of this call over the KV head's current slots (0 where masked).
+    int (*row_probs)(const forward_attn *a, int q_head, int first_row, int n_rows, float *probs);
+    const model *m;
+    const kv_cache *cache;
+    const forward_batch *b;
+    int layer;
+    const float *q;   // CPU: [n, n_heads * head_dim] rotated queries
+    void *backend;    // CUDA: the forward call's device state
+};
 
 // Called per layer after this call's keys/values were appended and before the layer's
-// attention; q is [n, n_heads * head_dim], rotated. The hook may shrink the layer's cache heads
-// (kv_head_gather), which then also changes this call's attention (calibration "current step").
-// Non-zero aborts the forward (error set by the hook).
-typedef int (*forward_hook_fn)(void *user, int layer, const float *q, const forward_batch *b, kv_cache *cache);
+// attention. The hook may shrink the layer's cache heads (kv_head_gather), which then also
+// changes this call's attention (calibration "current step"). Non-zero aborts the forward
+// (error set by the hook).
+typedef int (*forward_hook_fn)(void *user, int layer, const forward_attn *att, const forward_batch *b, kv_cache *cache);
 
 struct forward_batch {
     int n;                    // tokens in this call

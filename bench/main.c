@@ -16,6 +16,7 @@ static const struct {
     {"pcomp", cmd_pcomp, "one sample through ParallelComp or a baseline (chunks, KV slots, time)"},
     {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
     {"prefill", cmd_prefill, "prefill time and peak memory of methods by length (make bench)"},
+    {"kernels", cmd_kernels, "GPU attention / GEMM throughput against the device peak (--backend cuda)"},
     {"speed", cmd_speed, "prefill / decode throughput and peak memory (make bench)"},
 };
 
@@ -26,7 +27,7 @@ static void usage(FILE *out) {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(out, "\ncommon options: -m/--model FILE.gguf (default %s, or $PCB_MODEL),\n"
-                 "                -t/--threads N, --json (one JSON object on stdout)\n",
+                 "                -t/--threads N, --backend cpu|cuda (default cpu), --json (JSON on stdout)\n",
             PCB_DEFAULT_MODEL);
 }
 

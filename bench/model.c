@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_cuda.h"
 #include "error.h"
 #include "kernels.h"
 
@@ -194,6 +195,7 @@ fail:
 
 void model_free(model *m) {
     if (!m) return;
+    model_cuda_free(m);
     if (m->layers) {
         for (int l = 0; l < m->cfg.n_layers; l++) {
             layer_weights *w = &m->layers[l];

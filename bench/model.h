@@ -44,6 +44,8 @@ typedef struct {
     quant_view qwq, qwk, qwv, qwo, qw_gate, qw_up, qw_down;
 } layer_weights;
 
+typedef struct cuda_weights cuda_weights;  // bench/model_cuda_internal.h
+
 typedef struct {
     model_config cfg;
     float *token_embd;   // [vocab, dim]
@@ -55,6 +57,7 @@ typedef struct {
     size_t weight_bytes; // float32 bytes held
     uint64_t n_tensors_used;
     int quant_decode;    // 1 (default): single-row matmuls read the GGUF blocks directly
+    cuda_weights *cuda;  // set: weights are on the GPU and forward() runs there (backend_cuda.h)
 } model;
 
 // Loads and validates (tensor presence, types, shapes against the config). Returns NULL with

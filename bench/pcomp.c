@@ -29,8 +29,8 @@ static int question_prefill(const model *m, const pcomp_input *in, const pcomp_o
                         .logits = st->logits, .before_attention = o->calibrate ? calibration_hook : NULL,
                         .hook_user = o->calibrate ? &cal : NULL};
     r->prompt_tokens += n;
-    kv_cache_reserve(st->cache, n + o->max_new_tokens + 1);  // exact room for the question and the answer
-    int rc = forward(m, st->cache, &fb);
+    // exact room for the question and the answer
+    int rc = kv_cache_reserve(st->cache, n + o->max_new_tokens + 1) ? -1 : forward(m, st->cache, &fb);
     if (o->calibrate && calibration_finish(&cal, st->cache)) rc = -1;
     pcomp_track_kv(r, kv_cache_bytes(st->cache));
     st->next_pos += n;

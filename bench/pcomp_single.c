@@ -42,10 +42,10 @@ int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_opt
     int32_t last = n - 1;
     st->cache = model_new_cache(m);
     st->logits = pcb_malloc(sizeof(float) * m->cfg.vocab_size);
-    kv_cache_reserve(st->cache, n + o->max_new_tokens + 1);  // exact room for the prompt and the answer
+    int rc = kv_cache_reserve(st->cache, n + o->max_new_tokens + 1);  // exact room for the prompt and the answer
     forward_batch fb = {.n = n, .tokens = tok, .pos = pos, .doc = doc, .logit_rows = &last, .n_logit_rows = 1,
                         .logits = st->logits, .probe = ks ? &pr : NULL};
-    int rc = forward(m, st->cache, &fb);
+    if (rc == 0) rc = forward(m, st->cache, &fb);
     pcomp_track_kv(r, kv_cache_bytes(st->cache));
     st->next_pos = n;
     if (rc == 0) switch (o->method) {
