@@ -5,6 +5,7 @@
 #   make test       unit + golden + end-to-end tests, then the same under ASan/UBSan
 #   make bench      engine and method benchmark tables (results/bench/engine-<stamp>.md,
 #                   methods-<stamp>.md); make bench-engine / bench-methods run one of them
+#   make bench-gpu  GPU prefill (8K..128K) and attention-kernel tables (results/bench/gpu-<stamp>.md)
 #   make bench-compare  the same beside llama.cpp's llama-bench on the same file
 #   make fuzz       run the GGUF reader fuzzer for FUZZ_SECONDS (clang libFuzzer)
 #   make demo       the README's main job on the default model
@@ -49,7 +50,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps model test test-fast test-san san-run bench bench-engine bench-methods bench-compare fuzz demo clean golden
+.PHONY: all deps model test test-fast test-san san-run bench bench-engine bench-methods bench-gpu bench-compare fuzz demo clean golden
 all: $(PCBENCH)
 
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
@@ -108,6 +109,11 @@ bench-engine: $(PCBENCH) model
 # Prefill time and memory of full attention vs pcw vs parallelcomp at 2K..32K tokens.
 bench-methods: $(PCBENCH) model
 	@bash bench/run_method_bench.sh $(MODEL)
+
+# GPU: full vs parallelcomp prefill at 8K..128K (default model + random Llama-3-8B shape) and
+# the attention kernel's TFLOP/s; needs a CUDA build and a GPU.
+bench-gpu: $(PCBENCH) model
+	@bash bench/run_gpu_bench.sh $(MODEL)
 
 # The same table with llama.cpp's llama-bench beside it (built from a pinned PyPI sdist).
 bench-compare: $(PCBENCH) model

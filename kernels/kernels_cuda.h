@@ -20,6 +20,8 @@ const char *kcuda_error(void);  // the last failure, naming the call
 int kcuda_device_name(char *out, size_t cap);
 
 // ---- memory (every allocation is counted: in use and peak, for the memory columns) ----------
+// A caching allocator: freed blocks are reused by later allocations of their size class (no
+// cudaMalloc/cudaFree, no device sync); reuse is safe because all work runs on one stream.
 void *kcuda_malloc(size_t bytes);  // NULL + error when the device is out of memory
 void kcuda_free(void *d);
 size_t kcuda_bytes_in_use(void);

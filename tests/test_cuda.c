@@ -329,7 +329,7 @@ static void test_select(void) {
     for (int k = 1; k <= 700; k += 233) {
         CHECK(topk_indices(want, s, n, k) == k);
         int32_t *dout = kcuda_malloc(sizeof(int32_t) * k);
-        CHECK(kcuda_topk_indices(dout, ds, n, k) == 0);
+        CHECK_MSG(kcuda_topk_indices(dout, ds, n, k) == 0, "%s", kcuda_error());
         kcuda_download(have, dout, sizeof(int32_t) * k);
         CHECK_MSG(!memcmp(want, have, sizeof(int32_t) * k), "top-%d differs from topk_indices", k);
         kcuda_free(dout);
@@ -345,14 +345,19 @@ static model *cpu_m, *gpu_m;
 static tokenizer *tok;
 
 static int load_models(void) {
-    if (cpu_m) return 1;
+    static int state;  // 0 not tried, 1 loaded, -1 failed
+    if (state) return state > 0;
     const char *path = getenv("PCB_MODEL");
     if (!path || !*path) path = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
     if (!(cpu_m = model_load(path)) || !(gpu_m = model_load(path)) || model_to_cuda(gpu_m) ||
         !(tok = tokenizer_from_gguf(&cpu_m->gguf))) {
         fprintf(stderr, "  model: %s\n", pcb_last_error());
+        model_free(cpu_m), model_free(gpu_m), tokenizer_free(tok);
+        cpu_m = gpu_m = NULL, tok = NULL;
+        state = -1;
         return 0;
     }
+    state = 1;
     return 1;
 }
 

@@ -118,7 +118,6 @@ extern "C" int kcuda_attention_probs(float *d_probs, float *d_sums, int stride, 
             group, *kv, scale);
         rc = KCUDA_LAUNCHED("attention probe");
     }
-    if (!rc) rc = kcuda_sync();  // lse is freed below
-    kcuda_free(lse);
+    kcuda_free(lse);  // stream-ordered reuse: later work on the stream runs after these kernels
     return rc;
 }

@@ -4,16 +4,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "kcuda_internal.cuh"
 
 static char g_error[512];
 static cudaStream_t g_stream;
 static int g_ready;
-static std::unordered_map<void *, size_t> g_sizes;  // live allocations (for in-use / peak)
-static size_t g_in_use, g_peak;
+// Caching allocator (as PyTorch's): a freed block goes to a free list of its size class and is
+// handed out again without cudaMalloc/cudaFree, which would otherwise cost a device-wide sync
+// per KV-cache resize. Size classes: 512-byte steps up to 4 KiB, then 8 per power of two (at
+// most 12.5% rounding). "In use" counts live blocks at their requested size: what the memory
+// columns report; cached blocks are returned to the driver when an allocation fails.
+struct live_block {
+    size_t requested, rounded;
+};
+static std::unordered_map<void *, live_block> g_live;
+static std::unordered_map<size_t, std::vector<void *>> g_cached;
+static size_t g_in_use, g_peak, g_cached_bytes;
+
+static size_t size_class(size_t bytes) {
+    if (bytes <= 4096) return (bytes + 511) & ~(size_t)511;
+    size_t p = (size_t)1 << (63 - __builtin_clzll(bytes));
+    size_t step = p / 8;
+    return (bytes + step - 1) / step * step;
+}
+
+static void release_cached(void) {
+    cudaStreamSynchronize(g_stream);
+    for (auto &kv : g_cached)
+        for (void *d : kv.second) cudaFree(d);
+    g_cached.clear();
+    g_cached_bytes = 0;
+}
 
 cudaStream_t kcuda_stream(void) { return g_stream; }
 
@@ -58,16 +82,29 @@ extern "C" int kcuda_device_name(char *out, size_t cap) {
 extern "C" void *kcuda_malloc(size_t bytes) {
     void *d = NULL;
     if (bytes == 0) bytes = 16;
-    cudaError_t err = cudaMalloc(&d, bytes);
-    if (err != cudaSuccess) {
-        cudaGetLastError();  // clear the sticky-free error so later calls still work
-        size_t free_b = 0, total_b = 0;
-        cudaMemGetInfo(&free_b, &total_b);
-        kcuda_fail("cuda: out of device memory: asked for %.1f MiB, %.1f MiB free of %.1f MiB (%s)", bytes / 1048576.0,
-                   free_b / 1048576.0, total_b / 1048576.0, cudaGetErrorString(err));
-        return NULL;
+    size_t rounded = size_class(bytes);
+    auto it = g_cached.find(rounded);
+    if (it != g_cached.end() && !it->second.empty()) {
+        d = it->second.back();
+        it->second.pop_back();
+        g_cached_bytes -= rounded;
+    } else {
+        cudaError_t err = cudaMalloc(&d, rounded);
+        if (err != cudaSuccess && g_cached_bytes) {  // give the cache back and try once more
+            cudaGetLastError();
+            release_cached();
+            err = cudaMalloc(&d, rounded);
+        }
+        if (err != cudaSuccess) {
+            cudaGetLastError();  // clear the error so later calls still work
+            size_t free_b = 0, total_b = 0;
+            cudaMemGetInfo(&free_b, &total_b);
+            kcuda_fail("cuda: out of device memory: asked for %.1f MiB, %.1f MiB free of %.1f MiB (%s)",
+                       bytes / 1048576.0, free_b / 1048576.0, total_b / 1048576.0, cudaGetErrorString(err));
+            return NULL;
+        }
     }
-    g_sizes[d] = bytes;
+    g_live[d] = live_block{bytes, rounded};
     g_in_use += bytes;
     if (g_in_use > g_peak) g_peak = g_in_use;
     return d;
@@ -75,12 +112,12 @@ extern "C" void *kcuda_malloc(size_t bytes) {
 
 extern "C" void kcuda_free(void *d) {
     if (!d) return;
-    auto it = g_sizes.find(d);
-    if (it != g_sizes.end()) {
-        g_in_use -= it->second;
-        g_sizes.erase(it);
-    }
-    cudaFree(d);
+    auto it = g_live.find(d);
+    if (it == g_live.end()) return;  // not ours: never hand a foreign pointer to the cache
+    g_in_use -= it->second.requested;
+    g_cached[it->second.rounded].push_back(d);
+    g_cached_bytes += it->second.rounded;
+    g_live.erase(it);
 }
 
 extern "C" size_t kcuda_bytes_in_use(void) { return g_in_use; }

@@ -33,7 +33,7 @@ extern "C" int kcuda_topk_indices(int32_t *d_out, const float *d_scores, int n, 
     cub::DeviceRadixSort::SortPairsDescending(NULL, tmp1, d_scores, (float *)NULL, (int32_t *)NULL, (int32_t *)NULL, n, 0,
                                               32, s);
     cub::DeviceRadixSort::SortKeys(NULL, tmp2, (int32_t *)NULL, (int32_t *)NULL, k, 0, 32, s);
-    size_t tmp = tmp1 > tmp2 ? tmp1 : tmp2;
+    size_t tmp = ((tmp1 > tmp2 ? tmp1 : tmp2) + 255) & ~(size_t)255;  // the arrays after it stay aligned
     char *buf = (char *)kcuda_malloc(tmp + sizeof(float) * n + 2 * sizeof(int32_t) * (size_t)n);
     if (!buf) return -1;
     float *keys_out = (float *)(buf + tmp);
@@ -43,7 +43,6 @@ extern "C" int kcuda_topk_indices(int32_t *d_out, const float *d_scores, int n, 
     if (!rc) rc = kcuda_check(cub::DeviceRadixSort::SortPairsDescending(buf, tmp, d_scores, keys_out, idx_in, idx_out, n,
                                                                         0, 32, s), "topk sort");
     if (!rc) rc = kcuda_check(cub::DeviceRadixSort::SortKeys(buf, tmp, idx_out, d_out, k, 0, 32, s), "topk index sort");
-    if (!rc) rc = kcuda_sync();  // buf is freed below
-    kcuda_free(buf);
+    kcuda_free(buf);  // stream-ordered reuse (kcuda_malloc's cache)
     return rc;
 }
