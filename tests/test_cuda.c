@@ -445,11 +445,15 @@ static void test_parallelcomp_same_choices(void) {
     int same_chunks = rc.n_chunks == rg.n_chunks;
     for (int i = 0; i < rc.n_chunks && same_chunks; i++) same_chunks = rc.chunks[i].kept == rg.chunks[i].kept;
     CHECK_MSG(same_chunks, "kept chunks differ between CPU and GPU");
-    long slots_c = 0, slots_g = 0, same_slots = 0, cal_c = 0, cal_g = 0;
+    long slots_c = 0, slots_g = 0, same_slots = 0, cal_c = 0, cal_g = 0, layers_differ = 0;
     for (int l = 0; l < rc.n_layers; l++) {
         slots_c += rc.kv_slots[l], slots_g += rg.kv_slots[l], cal_c += rc.calib_evicted[l], cal_g += rg.calib_evicted[l];
-        CHECK_MSG(rc.kv_slots[l] == rg.kv_slots[l], "layer %d: %ld KV slots on CPU, %ld on GPU", l, rc.kv_slots[l],
+        // Calibration evicts tokens above a hard threshold (0.1): one whose fp32 attention sits at the
+        // threshold can flip under bf16 attention. Tolerance: one token per KV head in a layer.
+        long d = labs(rc.kv_slots[l] - rg.kv_slots[l]);
+        CHECK_MSG(d <= sc.cache->n_kv_heads, "layer %d: %ld KV slots on CPU, %ld on GPU", l, rc.kv_slots[l],
                   rg.kv_slots[l]);
+        layers_differ += d != 0;
         for (int g = 0; g < sc.cache->n_kv_heads; g++) {  // which document tokens each head kept
             const kv_head *a = kv_cache_head(sc.cache, l, g), *b = kv_cache_head(sg.cache, l, g);
             for (int i = 0, j = 0; i < a->n && j < b->n;) {
@@ -461,8 +465,10 @@ static void test_parallelcomp_same_choices(void) {
     }
     double overlap = slots_c ? (double)same_slots / slots_c : 1.0;
     printf("  # parallelcomp: %d/%d chunks kept on both; %ld KV slots (CPU) vs %ld (GPU), %.2f%% the same slots; "
-           "calibration evicted %ld vs %ld\n", rc.n_kept, rc.n_chunks, slots_c, slots_g, 100 * overlap, cal_c, cal_g);
+           "calibration evicted %ld vs %ld (%ld layers differ)\n", rc.n_kept, rc.n_chunks, slots_c, slots_g, 100 * overlap,
+           cal_c, cal_g, layers_differ);
     CHECK_MSG(overlap >= 0.98, "only %.2f%% of the kept KV slots agree", 100 * overlap);
+    CHECK_MSG(layers_differ <= rc.n_layers / 10, "%ld layers keep a different number of slots", layers_differ);
     pcomp_state_free(&sc), pcomp_state_free(&sg), pcomp_result_free(&rc), pcomp_result_free(&rg);
     pcomp_input_free(&in);
     free(ids);
