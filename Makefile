@@ -14,15 +14,15 @@ NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>
 OPT     ?= -O3 -march=native
 SAN     ?=
 CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -fno-math-errno -g $(OPT) $(SAN) \
-           -I. -Ibench -Ikernels $(shell pkg-config --cflags openblas 2>/dev/null)
-LDLIBS   = -lopenblas -lpcre2-8 -lcjson -lm -fopenmp $(SAN)
+           -I. -Ibench -Ikernels -Ianalysis $(shell pkg-config --cflags openblas 2>/dev/null) $(shell pkg-config --cflags hdf5 2>/dev/null)
+LDLIBS   = -lopenblas -lpcre2-8 -lcjson $(shell pkg-config --libs hdf5 2>/dev/null || echo -lhdf5) -lsqlite3 -lm -fopenmp $(SAN)
 PCBENCH ?= pcbench
 MODEL   ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 
 BUILD   ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard kernels/cpu/*.c)
+LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard kernels/cpu/*.c) $(wildcard analysis/*.c)
 MAIN_SRC := bench/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
 CU_SRC   := $(wildcard kernels/cuda/*.cu)
