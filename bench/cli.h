@@ -51,5 +51,6 @@ int cmd_pcomp(int argc, char **argv);
 int cmd_passkey(int argc, char **argv);
 int cmd_prefill(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
+int cmd_attn(int argc, char **argv);
 
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attn_log.h"
+#include "attn_record.h"
 #include "cli.h"
 #include "cli_pcomp_knobs.h"
 #include "error.h"
@@ -12,9 +14,18 @@
 #include "prompt_templates.h"
 #include "sysinfo.h"
 
+#define ATTN_LOG_HELP \
+    "attention log (HDF5; layout: pcbench attn --help):\n" \
+    "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n" \
+    "  --attn-rows R       observe the mean of the question's last R rows [1]\n" \
+    "  --attn-generated    also log every generated token's attention\n" \
+    "  --sample-id ID      sample name in the log [0]\n\n"
+
+void attn_log_help(void);
+
 static void help(void) {
     printf("usage: pcbench pcomp --context FILE --question TEXT [--task NAME] [--method M] [knobs]\n"
-           "                     [-n N] [--chat] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+           "                     [-n N] [--chat] [--attn-log FILE.h5] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
            "  --context FILE      the long document\n"
            "  --question TEXT     the question (fills {input} of the task's question template)\n"
            "  --task NAME         prompt templates of a LongBench / InfiniteBench task (e.g. passkey,\n"
@@ -22,7 +33,7 @@ static void help(void) {
            "  --templates DIR     template folder [%s]\n"
            "  --context-tokens N  use only the first N tokens of the document (length sweeps)\n"
            "  --chat              wrap the final question (and the single-window prompt) in the chat template\n"
-           "  -n N                max new tokens [32]\n\n%s\n"
+           "  -n N                max new tokens [32]\n\n" ATTN_LOG_HELP "%s\n"
            "JSON: {method, answer, chunks[{index, tokens, doc_begin, doc_end, score, kept}], kept_chunks,\n"
            "kv_slots[layer], calib_evicted[layer], prompt_tokens, question_pos, doc_tokens, doc_tokens_used,\n"
            "prefill_ms, decode_ms, peak_bytes (process peak RSS), kv_peak_bytes}.\n",
@@ -107,31 +118,84 @@ static char *load_document(const tokenizer *tok, const char *path, long max_toke
     return cut;
 }
 
-int cmd_pcomp(int argc, char **argv) {
+// Writes the sample's attention to an HDF5 log while it runs (NULL path: plain run).
+static int run_logged(const char *path, const char *model_path, const char *sample_id, int rows, int generated,
+                      const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stops, int n_stop,
+                      pcomp_result *res, const tokenizer *tok, char **answer) {
+    if (!path) {
+        if (pcomp_run(m, in, o, stops, n_stop, res)) return -1;
+        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
+        return 0;
+    }
+    pcomp_options resolved = *o;
+    if (pcomp_resolve(m, in, &resolved)) return -1;
+    char canonical[1024], hash[17];
+    pcomp_options_canonical(&resolved, canonical, sizeof canonical);
+    pcomp_options_hash(&resolved, hash);
+    const char *base = strrchr(model_path, '/');
+    attn_log_meta meta = {.created_by = "pcbench " PCB_VERSION, .model = base ? base + 1 : model_path};
+    attn_log *lg = attn_log_create(path, &meta);
+    if (!lg) return -1;
+    attn_log_sample s = {.id = sample_id, .method = pcomp_method_name(o->method), .config_hash = hash,
+                         .config = canonical, .n_layers = m->cfg.n_layers, .n_heads = m->cfg.n_heads,
+                         .n_kv_heads = m->cfg.n_kv_heads, .observed_rows = rows, .generated = generated,
+                         .doc_tokens = in->n_doc};
+    attn_record rec;
+    attn_record_init(&rec, lg, &m->cfg);
+    pcomp_observer obs = {.rows = rows, .generated = generated, .on_layer = attn_record_layer, .user = &rec};
+    int rc = attn_log_begin_sample(lg, &s) || pcomp_run_observed(m, in, o, stops, n_stop, &obs, res) ? -1 : 0;
+    if (rc == 0) {
+        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
+        // Chunks and the question position are known only now: stored as the sample closes.
+        attn_log_chunk *ch = pcb_calloc((size_t)res->n_chunks + 1, sizeof *ch);
+        for (int i = 0; i < res->n_chunks; i++) {
+            const pcomp_chunk *c = &res->chunks[i];
+            ch[i] = (attn_log_chunk){c->index, c->doc_begin, c->doc_end, c->n_context, c->kept, c->score};
+        }
+        rc = attn_log_end_sample(lg, *answer, res->question_pos, ch, res->n_chunks);
+        free(ch);
+    }
+    attn_record_free(&rec);
+    if (rc) {
+        attn_log_abort(lg);
+        return -1;
+    }
+    return attn_log_close(lg);
+}
+
+static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     cli_common c;
     pcomp_knobs k;
     const char *context = NULL, *question = NULL, *task = NULL, *templates = prompt_templates_default_dir();
-    long n_new = 32, context_tokens = 0;
-    int chat = 0;
-    cli_opt opts[PCOMP_KNOB_COUNT + 7];
+    const char *log_path = NULL, *sample_id = "0";
+    long n_new = 32, context_tokens = 0, rows = 1;
+    int chat = 0, generated = 0;
+    enum { OWN = 11 };
+    cli_opt opts[PCOMP_KNOB_COUNT + OWN];
     pcomp_knobs_init(&k, opts);
-    const cli_opt own[] = {
+    const cli_opt own[OWN] = {
         {"--context", NULL, OPT_STRING, &context, 0, 0},   {"--question", NULL, OPT_STRING, &question, 0, 0},
         {"--task", NULL, OPT_STRING, &task, 0, 0},         {"--templates", NULL, OPT_STRING, &templates, 0, 0},
         {"--chat", NULL, OPT_FLAG, &chat, 0, 0},           {"-n", NULL, OPT_INT, &n_new, 0, 1 << 20},
         {"--context-tokens", NULL, OPT_INT, &context_tokens, 1, 1 << 26},
+        {attn_mode ? "--out" : "--attn-log", NULL, OPT_STRING, &log_path, 0, 0},
+        {attn_mode ? "--rows" : "--attn-rows", NULL, OPT_INT, &rows, 1, 1 << 20},
+        {attn_mode ? "--generated" : "--attn-generated", NULL, OPT_FLAG, &generated, 0, 0},
+        {"--sample-id", NULL, OPT_STRING, &sample_id, 0, 0},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
     k.topk = -1;  // not given: the task's override, else the default
-    int r = cli_parse("pcomp", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 7, help, NULL, 0, NULL);
+    int r = cli_parse(cmd, argc, argv, &c, opts, PCOMP_KNOB_COUNT + OWN, attn_mode ? attn_log_help : help, NULL, 0,
+                      NULL);
     if (r) return r == 1 ? 0 : 2;
-    if (!context || !question) {
-        fprintf(stderr, "pcbench pcomp: --context and --question are required (see --help)\n");
+    if (!context || !question || (attn_mode && !log_path)) {
+        fprintf(stderr, "pcbench %s: --context, --question%s are required (see --help)\n", cmd,
+                attn_mode ? " and --out" : "");
         return 2;
     }
     pcomp_options o;
     if (pcomp_knobs_apply(&k, &o)) {
-        fprintf(stderr, "pcbench pcomp: %s\n", pcb_last_error());
+        fprintf(stderr, "pcbench %s: %s\n", cmd, pcb_last_error());
         return 2;
     }
     o.max_new_tokens = (int)n_new;
@@ -154,14 +218,21 @@ int cmd_pcomp(int argc, char **argv) {
     if (pcomp_input_from_prompt(tok, &p, &in)) goto out;
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops);
-    if (pcomp_run(m, &in, &o, stops, n_stop, &res)) goto out;
-    answer = tokenizer_decode(tok, res.answer, res.n_answer, 0);
+    if (run_logged(log_path, c.model_path, sample_id, (int)rows, generated, m, &in, &o, stops, n_stop, &res, tok,
+                   &answer))
+        goto out;
     if (pcomp_resolve(m, &in, &o)) goto out;  // resolved knobs for the report
-    if (c.json) cli_print_json(result_json(&o, &res, answer, in.n_doc));
-    else print_text(&o, &res, answer, in.n_doc);
+    if (c.json) {
+        cJSON *j = result_json(&o, &res, answer, in.n_doc);
+        if (log_path) cJSON_AddStringToObject(j, "attn_log", log_path);
+        cli_print_json(j);
+    } else {
+        print_text(&o, &res, answer, in.n_doc);
+        if (log_path) fprintf(stderr, "attention log: %s\n", log_path);
+    }
     rc = 0;
 out:
-    if (rc) cli_error("pcomp");
+    if (rc) cli_error(cmd);
     free(answer), free(doc), free(filled);
     pcomp_result_free(&res);
     pcomp_input_free(&in);
@@ -170,3 +241,18 @@ out:
     model_free(m);
     return rc;
 }
+
+int cmd_pcomp(int argc, char **argv) { return run_sample("pcomp", argc, argv, 0); }
+
+void attn_log_help(void) {
+    printf("usage: pcbench attn log --context FILE --question TEXT --out FILE.h5 [--method M] [knobs]\n"
+           "                        [--rows R] [--generated] [--sample-id ID] [--task NAME] [--chat] [-n N]\n\n"
+           "Runs one sample through a method (as pcbench pcomp) and logs, at every layer, the attention\n"
+           "of the question's last R rows (mean; default 1) over the cache slots to an HDF5 file: per\n"
+           "query head over the union of the KV heads' slots, with position ids, chunks, document\n"
+           "indices and chunk starts (layout: pcbench attn --help). --generated adds every generated\n"
+           "token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
+           PCOMP_KNOBS_HELP);
+}
+
+int cmd_attn_log(int argc, char **argv) { return run_sample("attn log", argc, argv, 1); }

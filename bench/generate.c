@@ -26,7 +26,11 @@ int generate_continue(const model *m, kv_cache *cache, float *logits, int next_p
         }
         out->tokens[out->n_tokens++] = next;
         if (out->n_tokens == opt->max_new_tokens) break;
-        if ((rc = forward_sequence(m, cache, &next, 1, next_pos++, logits))) break;
+        // A generated token belongs to no chunk and to no document position.
+        int32_t pos = next_pos++, row = 0;
+        forward_batch b = {.n = 1, .tokens = &next, .pos = &pos, .logit_rows = &row, .n_logit_rows = 1,
+                           .logits = logits, .before_attention = opt->before_attention, .hook_user = opt->hook_user};
+        if ((rc = forward(m, cache, &b))) break;
         out->n_forward++;
     }
     out->decode_ms = now_ms() - t0;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "forward.h"
 #include "kv_cache.h"
 #include "model.h"
 #include "sampler.h"
@@ -13,6 +14,8 @@ typedef struct {
     const int32_t *stop_ids;  // generation ends when one of these is produced (not included)
     int n_stop;
     sampler smp;
+    forward_hook_fn before_attention;  // or NULL: run in every decode step (attention log)
+    void *hook_user;
 } generate_options;
 
 typedef struct {

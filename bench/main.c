@@ -14,6 +14,7 @@ static const struct {
     {"ppl", cmd_ppl, "perplexity of text files with fixed windows"},
     {"tokenize", cmd_tokenize, "token ids of a text (tokenizer check)"},
     {"pcomp", cmd_pcomp, "one sample through ParallelComp or a baseline (chunks, KV slots, time)"},
+    {"attn", cmd_attn, "attention log (HDF5), pattern classes, gnuplot exports"},
     {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
     {"prefill", cmd_prefill, "prefill time and peak memory of methods by length (make bench)"},
     {"kernels", cmd_kernels, "GPU attention / GEMM throughput against the device peak (--backend cuda)"},

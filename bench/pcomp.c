@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attn_observe.h"
 #include "calibration.h"
 #include "error.h"
 #include "forward.h"
@@ -17,8 +18,8 @@ void pcomp_track_kv(pcomp_result *r, size_t bytes) {
 }
 
 // The final question at positions P.. over the merged cache, every slot visible.
-static int question_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st,
-                            pcomp_result *r) {
+static int question_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, attn_observe *obs,
+                            pcomp_state *st, pcomp_result *r) {
     int n = in->n_question;
     int32_t *pos = pcb_malloc(sizeof(int32_t) * n), last = n - 1;
     for (int i = 0; i < n; i++) pos[i] = st->next_pos + i;
@@ -28,21 +29,28 @@ static int question_prefill(const model *m, const pcomp_input *in, const pcomp_o
     forward_batch fb = {.n = n, .tokens = in->question, .pos = pos, .logit_rows = &last, .n_logit_rows = 1,
                         .logits = st->logits, .before_attention = o->calibrate ? calibration_hook : NULL,
                         .hook_user = o->calibrate ? &cal : NULL};
+    if (obs) {  // the observer runs calibration first, then looks
+        obs->inner = fb.before_attention, obs->inner_user = fb.hook_user;
+        fb.before_attention = attn_observe_hook, fb.hook_user = obs;
+    }
     r->prompt_tokens += n;
     // exact room for the question and the answer
     int rc = kv_cache_reserve(st->cache, n + o->max_new_tokens + 1) ? -1 : forward(m, st->cache, &fb);
     if (o->calibrate && calibration_finish(&cal, st->cache)) rc = -1;
+    if (obs) obs->inner = NULL, obs->inner_user = NULL;
     pcomp_track_kv(r, kv_cache_bytes(st->cache));
     st->next_pos += n;
     free(pos);
     return rc;
 }
 
-int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st, pcomp_result *r) {
+static int prefill(const model *m, const pcomp_input *in, const pcomp_options *o, attn_observe *obs, pcomp_state *st,
+                   pcomp_result *r) {
     *st = (pcomp_state){0};
     *r = (pcomp_result){0};
     pcomp_options opt = *o;
     if (pcomp_resolve(m, in, &opt)) return -1;
+    if (obs && obs->obs->rows < 1) return pcb_fail("attention observer: rows must be >= 1 (got %d)", obs->obs->rows);
     int L = m->cfg.n_layers;
     r->n_layers = L;
     r->kv_slots = pcb_calloc((size_t)L, sizeof(long));
@@ -53,10 +61,10 @@ int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o,
         rc = chunked_prefill(m, in, &opt, st, r);
         if (rc == 0) {
             r->question_pos = st->next_pos;
-            rc = question_prefill(m, in, &opt, st, r);
+            rc = question_prefill(m, in, &opt, obs, st, r);
         }
     } else {
-        rc = single_window_prefill(m, in, &opt, st, r);
+        rc = single_window_prefill(m, in, &opt, obs ? attn_observe_hook : NULL, obs, st, r);
     }
     r->prefill_ms = now_ms() - t0;
     if (rc == 0)
@@ -66,19 +74,43 @@ int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o,
     return rc;
 }
 
+int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st, pcomp_result *r) {
+    return prefill(m, in, o, NULL, st, r);
+}
+
+int pcomp_prefill_observed(const model *m, const pcomp_input *in, const pcomp_options *o, const pcomp_observer *obs,
+                           pcomp_state *st, pcomp_result *r) {
+    attn_observe a;
+    attn_observe_init(&a, obs, NULL, NULL);
+    int rc = prefill(m, in, o, obs ? &a : NULL, st, r);
+    attn_observe_free(&a);
+    return rc;
+}
+
+int pcomp_run_observed(const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stop_ids,
+                       int n_stop, const pcomp_observer *obs, pcomp_result *r) {
+    pcomp_state st;
+    attn_observe a;
+    attn_observe_init(&a, obs, NULL, NULL);
+    int rc = prefill(m, in, o, obs ? &a : NULL, &st, r);
+    if (rc == 0) {
+        generate_options g = {.max_new_tokens = o->max_new_tokens, .stop_ids = stop_ids, .n_stop = n_stop};
+        if (obs && obs->generated) g.before_attention = attn_observe_hook, g.hook_user = &a;
+        generate_result gr = {0};
+        rc = generate_continue(m, st.cache, st.logits, st.next_pos, &g, &gr);
+        if (rc == 0) {
+            r->answer = gr.tokens, r->n_answer = gr.n_tokens, r->stopped = gr.stopped, r->decode_ms = gr.decode_ms;
+            pcomp_track_kv(r, kv_cache_bytes(st.cache));
+        }
+        pcomp_state_free(&st);
+    }
+    attn_observe_free(&a);
+    return rc;
+}
+
 int pcomp_run(const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stop_ids, int n_stop,
               pcomp_result *r) {
-    pcomp_state st;
-    if (pcomp_prefill(m, in, o, &st, r)) return -1;
-    generate_options g = {.max_new_tokens = o->max_new_tokens, .stop_ids = stop_ids, .n_stop = n_stop};
-    generate_result gr = {0};
-    int rc = generate_continue(m, st.cache, st.logits, st.next_pos, &g, &gr);
-    if (rc == 0) {
-        r->answer = gr.tokens, r->n_answer = gr.n_tokens, r->stopped = gr.stopped, r->decode_ms = gr.decode_ms;
-        pcomp_track_kv(r, kv_cache_bytes(st.cache));
-    }
-    pcomp_state_free(&st);
-    return rc;
+    return pcomp_run_observed(m, in, o, stop_ids, n_stop, NULL, r);
 }
 
 void pcomp_state_free(pcomp_state *st) {

@@ -119,7 +119,24 @@ typedef struct {
     int next_pos;        // position of the next token
 } pcomp_state;
 
+// Attention observation (the attention log): the mean attention of the question's last `rows`
+// rows over the cache, per layer and query head, seen after that layer's calibration; with
+// `generated`, also the attention of every generated token as it is fed back (steps 1, 2, ...).
+// Single-window methods are observed at their one prefill (whose last rows are the question's).
+typedef struct {
+    int rows;       // >= 1
+    int generated;
+    // attn + h * stride: query head h's attention over its KV head's slots
+    // (kv_cache_head(cache, layer, h / group)->n values). Non-zero aborts the sample (error set).
+    int (*on_layer)(void *user, int step, int layer, const float *attn, int stride, const kv_cache *cache);
+    void *user;
+} pcomp_observer;
+
 void pcomp_options_default(pcomp_options *o);
+// Canonical "key=value;..." form of the options (every knob, fixed order, resolved values as
+// given) and its 64-bit FNV-1a hash as 16 hex digits: the identity of a method variant.
+void pcomp_options_canonical(const pcomp_options *o, char *buf, size_t size);
+void pcomp_options_hash(const pcomp_options *o, char hex[17]);
 // The reference's per-task chunk budget: retrieval tasks keep a single chunk (passkey,
 // number_string, kv_retrieval, passage_retrieval_en). Returns the topk_chunks override, or 0.
 int pcomp_task_topk(const char *task);
@@ -140,6 +157,11 @@ int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o,
 // Prefill then greedy generation with stop tokens.
 int pcomp_run(const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stop_ids, int n_stop,
               pcomp_result *r);
+// The same, reporting attention to `obs` (NULL: none).
+int pcomp_prefill_observed(const model *m, const pcomp_input *in, const pcomp_options *o, const pcomp_observer *obs,
+                           pcomp_state *st, pcomp_result *r);
+int pcomp_run_observed(const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stop_ids,
+                       int n_stop, const pcomp_observer *obs, pcomp_result *r);
 
 void pcomp_state_free(pcomp_state *st);
 void pcomp_result_free(pcomp_result *r);

@@ -1,4 +1,5 @@
 // Method names, option defaults and the checks that turn impossible budgets into errors.
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -116,4 +117,25 @@ int pcomp_resolve(const model *m, const pcomp_input *in, pcomp_options *o) {
         if (o->region < 0 || o->region >= REGION_COUNT) return pcb_fail("bad calibration region");
     }
     return 0;
+}
+
+void pcomp_options_canonical(const pcomp_options *o, char *buf, size_t size) {
+    snprintf(buf, size,
+             "method=%s;model_budget=%d;chunk_tokens=%d;batch_chunks=%d;topk_chunks=%d;query_recent=%d;"
+             "repeat_head=%d;kv_eviction=%d;capacity=%d;window=%d;pool_kernel=%d;sink_tokens=%d;h2o_heavy=%.17g;"
+             "pyramid_beta=%.17g;calibrate=%d;calib_lo=%d;calib_hi=%d;calib_region=%s;calib_threshold=%.17g;"
+             "calib_rows=%d;calib_width=%d;calib_equalize=%d;calib_current_step=%d;max_new_tokens=%d",
+             pcomp_method_name(o->method), o->model_budget, o->chunk_tokens, o->batch_chunks, o->topk_chunks,
+             o->query_recent, o->repeat_head, o->kv_eviction, o->capacity, o->window, o->pool_kernel,
+             o->sink_tokens, o->h2o_heavy, o->pyramid_beta, o->calibrate, o->calib_lo, o->calib_hi,
+             calib_region_name(o->region), o->calib_threshold, o->calib_rows, o->calib_width, o->calib_equalize,
+             o->calib_current_step, o->max_new_tokens);
+}
+
+void pcomp_options_hash(const pcomp_options *o, char hex[17]) {
+    char buf[1024];
+    pcomp_options_canonical(o, buf, sizeof buf);
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64
+    for (const unsigned char *c = (const unsigned char *)buf; *c; c++) h = (h ^ *c) * 0x100000001b3ull;
+    snprintf(hex, 17, "%016llx", (unsigned long long)h);
 }

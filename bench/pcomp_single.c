@@ -8,8 +8,8 @@
 #include "kv_evict.h"
 #include "pcomp_internal.h"
 
-int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st,
-                          pcomp_result *r) {
+int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, forward_hook_fn observe_hook,
+                          void *observe_user, pcomp_state *st, pcomp_result *r) {
     // Middle truncation of the document only: the instruction and the question always survive.
     int keep = in->n_doc;
     if (o->method != METHOD_FULL_UNTRUNCATED) {
@@ -44,7 +44,8 @@ int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_opt
     st->logits = pcb_malloc(sizeof(float) * m->cfg.vocab_size);
     int rc = kv_cache_reserve(st->cache, n + o->max_new_tokens + 1);  // exact room for the prompt and the answer
     forward_batch fb = {.n = n, .tokens = tok, .pos = pos, .doc = doc, .logit_rows = &last, .n_logit_rows = 1,
-                        .logits = st->logits, .probe = ks ? &pr : NULL};
+                        .logits = st->logits, .probe = ks ? &pr : NULL, .before_attention = observe_hook,
+                        .hook_user = observe_user};
     if (rc == 0) rc = forward(m, st->cache, &fb);
     pcomp_track_kv(r, kv_cache_bytes(st->cache));
     st->next_pos = n;
