@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attn_classes.h"
+#include "attn_log_read.h"
 #include "attn_log.h"
 #include "attn_record.h"
 #include "error.h"
@@ -21,7 +22,9 @@
 #include "tiny_gguf.h"
 #include "tokenizer.h"
 
-static char dir[64];
+static char dir[64], tiny_path[96];
+static model *tiny;
+static tokenizer *tiny_tok;
 
 static int exists(const char *path) {
     struct stat st;
@@ -227,6 +230,167 @@ static void test_union_keys(void) {
     kv_cache_free(c);
 }
 
+// ---- the observer against an independent forward probe (tiny random-weight model) ----------
+
+enum { OBS_LAYER = 1 };
+typedef struct {
+    float *attn;   // [n_heads, stride] copy of the observed layer, step 0
+    int stride, calls, steps;
+} observed;
+
+static int keep_layer(void *user, int step, int layer, const float *attn, int stride, const kv_cache *cache) {
+    observed *o = user;
+    o->calls++;
+    if (step > o->steps) o->steps = step;
+    if (step == 0 && layer == OBS_LAYER) {
+        free(o->attn);
+        o->attn = malloc(sizeof(float) * tiny->cfg.n_heads * stride);
+        memcpy(o->attn, attn, sizeof(float) * tiny->cfg.n_heads * stride);
+        o->stride = stride;
+    }
+    return 0;
+}
+
+typedef struct {
+    float *rows;  // [n_heads, keys] of the probed row
+    int keys;
+} probed;
+
+static void probe_row(void *user, int layer, int q_head, int row_index, const float *probs, const kv_head *slots) {
+    probed *p = user;
+    if (!p->rows) p->rows = calloc((size_t)tiny->cfg.n_heads * slots->n, sizeof(float)), p->keys = slots->n;
+    memcpy(p->rows + (size_t)q_head * p->keys, probs, sizeof(float) * slots->n);
+}
+
+static void test_observer_matches_probe(void) {
+    int32_t w[260];
+    for (int i = 0; i < 260; i++) w[i] = 3 + (i * 37 + (i * i) % 13) % (tiny->cfg.vocab_size - 3);
+    pcomp_input in;
+    CHECK(pcomp_input_from_tokens(tiny_tok, w, 250, w + 250, 10, &in) == 0);
+    pcomp_options o;
+    pcomp_options_default(&o);
+    o.method = METHOD_FULL_UNTRUNCATED, o.max_new_tokens = 3;  // the window below is the whole input
+    observed ob = {0};
+    pcomp_observer obs = {.rows = 1, .generated = 1, .on_layer = keep_layer, .user = &ob};
+    pcomp_result r;
+    int32_t stop = -1;
+    CHECK(pcomp_run_observed(tiny, &in, &o, &stop, 0, &obs, &r) == 0);
+    CHECK_MSG(ob.steps == r.n_answer - 1 && ob.calls == tiny->cfg.n_layers * r.n_answer,
+              "%d calls, last step %d, %d answer tokens", ob.calls, ob.steps, r.n_answer);
+    // independent: the same window through forward() with a probe on its last row
+    int n = in.n_full_prefix + in.n_doc + in.n_full_suffix;
+    int32_t *tok = malloc(sizeof(int32_t) * n), *pos = malloc(sizeof(int32_t) * n), last = n - 1;
+    memcpy(tok, in.full_prefix, sizeof(int32_t) * in.n_full_prefix);
+    memcpy(tok + in.n_full_prefix, in.doc, sizeof(int32_t) * in.n_doc);
+    memcpy(tok + in.n_full_prefix + in.n_doc, in.full_suffix, sizeof(int32_t) * in.n_full_suffix);
+    for (int i = 0; i < n; i++) pos[i] = i;
+    uint8_t layers[64] = {0};
+    layers[OBS_LAYER] = 1;
+    probed pr = {0};
+    probe p = {.layers = layers, .rows = &last, .n_rows = 1, .on_row = probe_row, .user = &pr};
+    forward_batch b = {.n = n, .tokens = tok, .pos = pos, .probe = &p};
+    kv_cache *c = model_new_cache(tiny);
+    CHECK(forward(tiny, c, &b) == 0);
+    CHECK(ob.attn && pr.rows && pr.keys == n && r.prompt_tokens == n);
+    double worst = 0;
+    for (int h = 0; ob.attn && pr.rows && h < tiny->cfg.n_heads; h++)
+        for (int j = 0; j < pr.keys; j++)
+            worst = fmax(worst, fabs(ob.attn[(size_t)h * ob.stride + j] - pr.rows[(size_t)h * pr.keys + j]));
+    CHECK_MSG(worst < 1e-5, "observer vs probe: max |diff| %g", worst);
+    kv_cache_free(c);
+    free(tok), free(pos), free(ob.attn), free(pr.rows);
+    pcomp_result_free(&r);
+    pcomp_input_free(&in);
+}
+
+// ---- the real model: standard vs parallel attention patterns -----------------------------
+
+static int layers_with(const attn_class_row *rows, int n, int (*pred)(const attn_class_row *)) {
+    int count = 0;
+    for (int i = 0; i < n; i++) count += rows[i].head < 0 && pred(&rows[i]);
+    return count;
+}
+static int u_or_sink(const attn_class_row *r) { return r->label == ATTN_U_SHAPED || r->f.sink_mass >= 0.3; }
+static int multi_sink(const attn_class_row *r) { return r->label == ATTN_MULTI_SINK; }
+
+// Logs one sample of the real model under `method` and classifies it (head-averaged rows used).
+static int log_and_classify(model *m, tokenizer *tk, pcomp_method method, const char *path, attn_class_row **rows,
+                            int *n) {
+    const char *data = getenv("PCB_DATA");
+    char text_path[512];
+    snprintf(text_path, sizeof text_path, "%s/text/pg19/pg19_10985_infant_system.txt", data && *data ? data : "../shared/data");
+    FILE *f = fopen(text_path, "rb");
+    if (!f) return 1;
+    char *buf = calloc(1, 30001);
+    size_t len = fread(buf, 1, 30000, f);
+    fclose(f);
+    int32_t *ids = NULL;
+    size_t n_ids = 0;
+    tokenizer_encode(tk, buf, len, 0, &ids, &n_ids);
+    free(buf);
+    if (n_ids < 2100) return free(ids), 1;
+    pcomp_input in;
+    pcomp_input_from_tokens(tk, ids, 2048, ids + 2048, 24, &in);
+    free(ids);
+    pcomp_options o;
+    pcomp_options_default(&o);
+    o.method = method, o.max_new_tokens = 1, o.chunk_tokens = 512, o.topk_chunks = 0;
+    attn_log *lg = attn_log_create(path, &(attn_log_meta){.model = "SmolLM2"});
+    attn_log_sample s = {.id = "0", .method = pcomp_method_name(method), .n_layers = m->cfg.n_layers,
+                         .n_heads = m->cfg.n_heads, .n_kv_heads = m->cfg.n_kv_heads, .observed_rows = 1};
+    attn_record rec;
+    attn_record_init(&rec, lg, &m->cfg);
+    pcomp_observer obs = {.rows = 1, .on_layer = attn_record_layer, .user = &rec};
+    pcomp_result r;
+    int32_t stop = -1;
+    int rc = !lg || attn_log_begin_sample(lg, &s) || pcomp_run_observed(m, &in, &o, &stop, 0, &obs, &r) ||
+             attn_log_end_sample(lg, "", r.question_pos, NULL, 0) || attn_log_close(lg);
+    if (!rc && r.n_chunks) CHECK_MSG(method != METHOD_PCW || r.n_chunks >= 4, "%d chunks", r.n_chunks);
+    attn_record_free(&rec);
+    pcomp_result_free(&r);
+    pcomp_input_free(&in);
+    if (rc) return -1;
+    hid_t file = attn_log_open(path, 0);
+    attn_sample_info *samples = NULL;
+    int n_samples = 0;
+    attn_thresholds t;
+    attn_thresholds_default(&t);
+    rc = file < 0 || attn_log_samples(file, path, &samples, &n_samples) || n_samples != 1 ||
+         attn_classify_sample(file, path, &samples[0], 0, &t, rows, n);
+    attn_samples_free(samples, n_samples);
+    if (file >= 0) H5Fclose(file);
+    return rc ? -1 : 0;
+}
+
+static void test_real_model_patterns(void) {
+    const char *mp = getenv("PCB_MODEL");
+    model *m = model_load(mp && *mp ? mp : "models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    if (!m) SKIP_TEST("default model not available (make model)");
+    tokenizer *tk = tokenizer_from_gguf(&m->gguf);
+    char full_path[128], pcw_path[128];
+    path_in_dir(full_path, sizeof full_path, "full.h5");
+    path_in_dir(pcw_path, sizeof pcw_path, "pcw.h5");
+    attn_class_row *full = NULL, *par = NULL;
+    int n_full = 0, n_par = 0;
+    int a = log_and_classify(m, tk, METHOD_FULL, full_path, &full, &n_full);
+    int b = a ? a : log_and_classify(m, tk, METHOD_PCW, pcw_path, &par, &n_par);
+    if (a > 0 || b > 0) {
+        tokenizer_free(tk), model_free(m);
+        SKIP_TEST("PG19 text not found beside the checkout (../shared/data)");
+    }
+    CHECK_MSG(a == 0 && b == 0, "%s", pcb_last_error());
+    int L = m->cfg.n_layers;
+    int full_u = layers_with(full, n_full, u_or_sink), full_multi = layers_with(full, n_full, multi_sink);
+    int par_multi = layers_with(par, n_par, multi_sink);
+    printf("  # full attention: %d/%d layers u-shaped or sink mass >= 0.3, %d multi-sink; parallel (4+ chunks): "
+           "%d/%d layers multi-sink\n", full_u, L, full_multi, par_multi, L);
+    CHECK_MSG(full_u * 2 >= L, "standard attention u-shaped / sink-dominated in only %d of %d layers", full_u, L);
+    CHECK(full_multi == 0);  // one window has one chunk start
+    CHECK_MSG(par_multi >= 1, "parallel attention shows no multi-sink layer");
+    attn_class_rows_free(full, n_full), attn_class_rows_free(par, n_par);
+    tokenizer_free(tk), model_free(m);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/pcb_attn_log_%d", (int)getpid());
     mkdir(dir, 0777);
@@ -235,6 +399,16 @@ int main(void) {
     RUN_TEST(test_crash_leaves_no_final_file);
     RUN_TEST(test_writer_errors);
     RUN_TEST(test_union_keys);
+    snprintf(tiny_path, sizeof tiny_path, "%s/tiny.gguf", dir);
+    if (tiny_llama_write(tiny_path, NULL) != 0 || !(tiny = model_load(tiny_path)) ||
+        !(tiny_tok = tokenizer_from_gguf(&tiny->gguf))) {
+        printf("not ok - tiny model: %s\n", pcb_last_error());
+        return 1;
+    }
+    kernels_set_num_threads(2);
+    RUN_TEST(test_observer_matches_probe);
+    RUN_TEST(test_real_model_patterns);
+    tokenizer_free(tiny_tok), model_free(tiny);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) fprintf(stderr, "  could not remove %s\n", dir);
