@@ -223,21 +223,30 @@ int results_counts(results_store *s, int *pending, int *done, int *failed) {
     " score, prefill_ms, decode_ms, peak_bytes, kv_peak_bytes, kept_chunks, n_chunks, kv_slots, prompt_tokens, error," \
     " finished_utc"
 
+// An input of a merge must be a results file of exactly this schema; it is only read.
+static int check_input(const char *path) {
+    if (access(path, R_OK)) return pcb_fail("merge: %s: no such results file", path);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (v != RESULTS_SCHEMA_VERSION)
+        return pcb_fail("merge: %s: not a pcbench results file of schema version %d (%s %d)", path,
+                        RESULTS_SCHEMA_VERSION, v < 0 ? "unreadable," : "found", v);
+    return 0;
+}
+
 int results_merge(const char *out, const char *const *inputs, int n) {
+    for (int i = 0; i < n; i++)  // before `out` is created or touched
+        if (check_input(inputs[i])) return -1;
     results_store *s = results_open(out);
     if (!s) return -1;
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
-        if (access(inputs[i], R_OK)) {  // never create an empty input
-            rc = pcb_fail("merge: %s: no such results file", inputs[i]);
-            break;
-        }
-        results_store *in = results_open(inputs[i]);  // checks the input's schema version
-        if (!in) {
-            rc = pcb_fail_context("merge");
-            break;
-        }
-        results_close(in);
         char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS shard", inputs[i]);
         rc = exec(s, sql, "attach a shard");
         sqlite3_free(sql);

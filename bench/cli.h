@@ -52,5 +52,6 @@ int cmd_passkey(int argc, char **argv);
 int cmd_prefill(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
 int cmd_attn(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

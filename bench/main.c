@@ -15,6 +15,7 @@ static const struct {
     {"tokenize", cmd_tokenize, "token ids of a text (tokenizer check)"},
     {"pcomp", cmd_pcomp, "one sample through ParallelComp or a baseline (chunks, KV slots, time)"},
     {"attn", cmd_attn, "attention log (HDF5), pattern classes, gnuplot exports"},
+    {"merge", cmd_merge, "merge the results files of sweep shards"},
     {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
     {"prefill", cmd_prefill, "prefill time and peak memory of methods by length (make bench)"},
     {"kernels", cmd_kernels, "GPU attention / GEMM throughput against the device peak (--backend cuda)"},
