@@ -15,7 +15,7 @@ OPT     ?= -O3 -march=native
 SAN     ?=
 CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -fno-math-errno -g $(OPT) $(SAN) \
            -I. -Ibench -Ikernels -Ianalysis $(shell pkg-config --cflags openblas 2>/dev/null) $(shell pkg-config --cflags hdf5 2>/dev/null)
-LDLIBS   = -lopenblas -lpcre2-8 -lcjson $(shell pkg-config --libs hdf5 2>/dev/null || echo -lhdf5) -lsqlite3 -lm -fopenmp $(SAN)
+LDLIBS   = -lopenblas -lpcre2-8 -lcjson -lyaml $(shell pkg-config --libs hdf5 2>/dev/null || echo -lhdf5) -lsqlite3 -lm -fopenmp $(SAN)
 PCBENCH ?= pcbench
 MODEL   ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 

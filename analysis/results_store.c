@@ -147,20 +147,29 @@ int results_plan(results_store *s, const results_plan_row *rows, int n, int *add
     return rc ? -1 : 0;
 }
 
-int results_status(results_store *s, const char *row_key) {
+int results_get(results_store *s, const char *row_key, results_row_view *out) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT status FROM samples WHERE row_key = ?", -1, &st, NULL) != SQLITE_OK)
+    *out = (results_row_view){0};
+    if (sqlite3_prepare_v2(s->db, "SELECT status, score, prefill_ms FROM samples WHERE row_key = ?", -1, &st, NULL) !=
+        SQLITE_OK)
         return db_fail(s, "read a row");
     bind_text(st, 1, row_key);
     int rc = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
-        rc = !strcmp(v, "done") ? 1 : !strcmp(v, "failed") ? 2 : 0;
+        out->status = !strcmp(v, "done") ? 1 : !strcmp(v, "failed") ? 2 : 0;
+        out->score = sqlite3_column_double(st, 1), out->prefill_ms = sqlite3_column_double(st, 2);
+        rc = 0;
     } else {
         pcb_fail("%s: no planned row %s", s->path, row_key);
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int results_status(results_store *s, const char *row_key) {
+    results_row_view v;
+    return results_get(s, row_key, &v) ? -1 : v.status;
 }
 
 // One row's outcome in its own transaction: a kill before COMMIT leaves it as it was.

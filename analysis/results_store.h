@@ -57,6 +57,12 @@ int results_plan(results_store *s, const results_plan_row *rows, int n, int *add
 int results_status(results_store *s, const char *row_key);
 int results_mark_done(results_store *s, const char *row_key, int64_t run_id, const results_sample *r);
 int results_mark_failed(results_store *s, const char *row_key, int64_t run_id, const char *error);
+typedef struct {
+    int status;                 // 0 pending, 1 done, 2 failed
+    double score, prefill_ms;
+} results_row_view;
+// One row's state; -1 + error if the key is unknown.
+int results_get(results_store *s, const char *row_key, results_row_view *out);
 // Counts of the rows by status.
 int results_counts(results_store *s, int *pending, int *done, int *failed);
 

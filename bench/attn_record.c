@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "error.h"
 
 void attn_record_init(attn_record *r, attn_log *log, const model_config *c) {
@@ -91,4 +92,49 @@ int attn_record_layer(void *user, int step, int layer, const float *attn, int st
                         .chunk = r->chunk, .doc = r->doc, .kept = r->kept, .chunk_starts = r->starts,
                         .n_chunk_starts = n_starts};
     return attn_log_write_layer(r->log, &l);
+}
+
+int attn_record_run(const attn_record_request *q, const model *m, const tokenizer *tok, const pcomp_input *in,
+                    const pcomp_options *o, const int32_t *stops, int n_stop, pcomp_result *res, char **answer) {
+    *answer = NULL;
+    if (!q->path) {
+        if (pcomp_run(m, in, o, stops, n_stop, res)) return -1;
+        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
+        return 0;
+    }
+    pcomp_options resolved = *o;
+    if (pcomp_resolve(m, in, &resolved)) return -1;
+    char canonical[1024], hash[17];
+    pcomp_options_canonical(&resolved, canonical, sizeof canonical);
+    pcomp_options_hash(&resolved, hash);
+    attn_log_meta meta = {.created_by = "pcbench " PCB_VERSION, .model = q->model, .model_sha256 = q->model_sha256};
+    attn_log *lg = attn_log_create(q->path, &meta);
+    if (!lg) return -1;
+    attn_log_sample s = {.id = q->sample_id, .method = pcomp_method_name(o->method),
+                         .config_hash = q->config_hash ? q->config_hash : hash,
+                         .config = q->config ? q->config : canonical, .n_layers = m->cfg.n_layers,
+                         .n_heads = m->cfg.n_heads, .n_kv_heads = m->cfg.n_kv_heads, .observed_rows = q->rows,
+                         .generated = q->generated, .doc_tokens = in->n_doc};
+    attn_record rec;
+    attn_record_init(&rec, lg, &m->cfg);
+    pcomp_observer obs = {.rows = q->rows, .generated = q->generated, .on_layer = attn_record_layer, .user = &rec};
+    int rc = attn_log_begin_sample(lg, &s) || pcomp_run_observed(m, in, o, stops, n_stop, &obs, res) ? -1 : 0;
+    if (rc == 0) {
+        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
+        // Chunks and the question position are known only now: stored as the sample closes.
+        attn_log_chunk *ch = pcb_calloc((size_t)res->n_chunks + 1, sizeof *ch);
+        for (int i = 0; i < res->n_chunks; i++) {
+            const pcomp_chunk *c = &res->chunks[i];
+            ch[i] = (attn_log_chunk){c->index, c->doc_begin, c->doc_end, c->n_context, c->kept, c->score};
+        }
+        rc = attn_log_end_sample(lg, *answer, res->question_pos, ch, res->n_chunks);
+        free(ch);
+    }
+    attn_record_free(&rec);
+    if (rc) {
+        attn_log_abort(lg);
+        free(*answer), *answer = NULL;
+        return -1;
+    }
+    return attn_log_close(lg);
 }

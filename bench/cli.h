@@ -53,5 +53,7 @@ int cmd_prefill(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
 int cmd_attn(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -118,51 +118,6 @@ static char *load_document(const tokenizer *tok, const char *path, long max_toke
     return cut;
 }
 
-// Writes the sample's attention to an HDF5 log while it runs (NULL path: plain run).
-static int run_logged(const char *path, const char *model_path, const char *sample_id, int rows, int generated,
-                      const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stops, int n_stop,
-                      pcomp_result *res, const tokenizer *tok, char **answer) {
-    if (!path) {
-        if (pcomp_run(m, in, o, stops, n_stop, res)) return -1;
-        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
-        return 0;
-    }
-    pcomp_options resolved = *o;
-    if (pcomp_resolve(m, in, &resolved)) return -1;
-    char canonical[1024], hash[17];
-    pcomp_options_canonical(&resolved, canonical, sizeof canonical);
-    pcomp_options_hash(&resolved, hash);
-    const char *base = strrchr(model_path, '/');
-    attn_log_meta meta = {.created_by = "pcbench " PCB_VERSION, .model = base ? base + 1 : model_path};
-    attn_log *lg = attn_log_create(path, &meta);
-    if (!lg) return -1;
-    attn_log_sample s = {.id = sample_id, .method = pcomp_method_name(o->method), .config_hash = hash,
-                         .config = canonical, .n_layers = m->cfg.n_layers, .n_heads = m->cfg.n_heads,
-                         .n_kv_heads = m->cfg.n_kv_heads, .observed_rows = rows, .generated = generated,
-                         .doc_tokens = in->n_doc};
-    attn_record rec;
-    attn_record_init(&rec, lg, &m->cfg);
-    pcomp_observer obs = {.rows = rows, .generated = generated, .on_layer = attn_record_layer, .user = &rec};
-    int rc = attn_log_begin_sample(lg, &s) || pcomp_run_observed(m, in, o, stops, n_stop, &obs, res) ? -1 : 0;
-    if (rc == 0) {
-        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
-        // Chunks and the question position are known only now: stored as the sample closes.
-        attn_log_chunk *ch = pcb_calloc((size_t)res->n_chunks + 1, sizeof *ch);
-        for (int i = 0; i < res->n_chunks; i++) {
-            const pcomp_chunk *c = &res->chunks[i];
-            ch[i] = (attn_log_chunk){c->index, c->doc_begin, c->doc_end, c->n_context, c->kept, c->score};
-        }
-        rc = attn_log_end_sample(lg, *answer, res->question_pos, ch, res->n_chunks);
-        free(ch);
-    }
-    attn_record_free(&rec);
-    if (rc) {
-        attn_log_abort(lg);
-        return -1;
-    }
-    return attn_log_close(lg);
-}
-
 static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     cli_common c;
     pcomp_knobs k;
@@ -218,9 +173,10 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     if (pcomp_input_from_prompt(tok, &p, &in)) goto out;
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops);
-    if (run_logged(log_path, c.model_path, sample_id, (int)rows, generated, m, &in, &o, stops, n_stop, &res, tok,
-                   &answer))
-        goto out;
+    const char *base = strrchr(c.model_path, '/');
+    attn_record_request rq = {.path = log_path, .model = base ? base + 1 : c.model_path, .sample_id = sample_id,
+                              .rows = (int)rows, .generated = generated};
+    if (attn_record_run(&rq, m, tok, &in, &o, stops, n_stop, &res, &answer)) goto out;
     if (pcomp_resolve(m, &in, &o)) goto out;  // resolved knobs for the report
     if (c.json) {
         cJSON *j = result_json(&o, &res, answer, in.n_doc);

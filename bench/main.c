@@ -16,6 +16,8 @@ static const struct {
     {"pcomp", cmd_pcomp, "one sample through ParallelComp or a baseline (chunks, KV slots, time)"},
     {"attn", cmd_attn, "attention log (HDF5), pattern classes, gnuplot exports"},
     {"merge", cmd_merge, "merge the results files of sweep shards"},
+    {"run", cmd_run, "run a sweep from a YAML config into the SQLite results store (resumable)"},
+    {"status", cmd_status, "done / failed / pending rows of a config's sweep"},
     {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
     {"prefill", cmd_prefill, "prefill time and peak memory of methods by length (make bench)"},
     {"kernels", cmd_kernels, "GPU attention / GEMM throughput against the device peak (--backend cuda)"},

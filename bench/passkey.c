@@ -25,13 +25,9 @@ static int count_tokens(const tokenizer *tok, const char *text, int *n) {
     return 0;
 }
 
-int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out) {
-    *out = (passkey_sample){0};
-    if (!(depth >= 0 && depth <= 1)) return pcb_fail("passkey: depth %g is outside [0, 1]", depth);
-    uint64_t s = seed;
-    snprintf(out->key, sizeof out->key, "%05d", (int)(10000 + splitmix64(&s) % 90000));
-    char needle[160];
-    snprintf(needle, sizeof needle, "The pass key is %s. Remember it. %s is the pass key.\n", out->key, out->key);
+// Filler lines with `needle` after depth * lines of them, about n_tokens long in all.
+static int needle_in_filler(const tokenizer *tok, int n_tokens, double depth, const char *needle, passkey_sample *out) {
+    if (!(depth >= 0 && depth <= 1)) return pcb_fail("needle: depth %g is outside [0, 1]", depth);
     // Tokens per filler line measured in context (two lines minus one), so lines add up exactly.
     char two[2 * sizeof FILLER];
     snprintf(two, sizeof two, "%s%s", FILLER, FILLER);
@@ -39,9 +35,9 @@ int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed
     if (count_tokens(tok, FILLER, &one_n) || count_tokens(tok, two, &two_n) || count_tokens(tok, needle, &needle_n))
         return -1;
     int per_line = two_n - one_n;
-    if (per_line <= 0) return pcb_fail("passkey: filler text encodes to no tokens");
+    if (per_line <= 0) return pcb_fail("needle: filler text encodes to no tokens");
     int lines = (n_tokens - needle_n) / per_line;
-    if (lines < 1) return pcb_fail("passkey: %d tokens is too short for the needle (%d tokens) and one filler line",
+    if (lines < 1) return pcb_fail("needle: %d tokens is too short for the needle (%d tokens) and one filler line",
                                    n_tokens, needle_n);
     out->needle_line = (int)(depth * lines + 0.5);
     size_t fl = strlen(FILLER), nl = strlen(needle);
@@ -57,6 +53,26 @@ int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed
         return -1;
     }
     return 0;
+}
+
+int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out) {
+    *out = (passkey_sample){0};
+    uint64_t s = seed;
+    snprintf(out->key, sizeof out->key, "%05d", (int)(10000 + splitmix64(&s) % 90000));
+    char needle[160];
+    snprintf(needle, sizeof needle, "The pass key is %s. Remember it. %s is the pass key.\n", out->key, out->key);
+    return needle_in_filler(tok, n_tokens, depth, needle, out);
+}
+
+int number_string_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out) {
+    *out = (passkey_sample){0};
+    uint64_t s = seed;
+    for (int i = 0; i < 10; i++) out->key[i] = (char)('0' + splitmix64(&s) % 10);
+    out->key[10] = 0;
+    char needle[160];
+    snprintf(needle, sizeof needle, "The sequence of digits is %s. Remember it. %s is the sequence of digits.\n",
+             out->key, out->key);
+    return needle_in_filler(tok, n_tokens, depth, needle, out);
 }
 
 void passkey_free(passkey_sample *s) {

@@ -11,13 +11,16 @@
 
 typedef struct {
     char *document;   // filler lines with the needle line inserted
-    char key[16];     // the 5-digit pass key
+    char key[16];     // the 5-digit pass key (number_string: 10 digits)
     int n_tokens;     // document tokens (within one filler line of the target)
     int needle_line;  // filler lines before the needle
 } passkey_sample;
 
 // depth in [0, 1]: fraction of filler lines before the needle. Returns 0 or -1 (error set).
 int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out);
+// InfiniteBench number_string: the same filler with a 10-digit sequence as the needle (key[]).
+#define NUMBER_STRING_QUESTION "What is the sequence of digits?"
+int number_string_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out);
 void passkey_free(passkey_sample *s);
 // Official rule (InfiniteBench compute_scores): the first run of digits in the prediction
 // equals the label. Returns 1 or 0.
