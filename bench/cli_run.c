@@ -14,6 +14,7 @@
 #include "results_store.h"
 #include "run_exec.h"
 #include "run_plan.h"
+#include "sha256.h"
 
 static const char *data_dir(void) {
     const char *d = getenv("PCB_DATA");
@@ -21,11 +22,13 @@ static const char *data_dir(void) {
 }
 
 static void run_help(void) {
-    printf("usage: pcbench run CONFIG.yaml [KEY=VALUE ...] [--shard I/N] [--json]\n\n"
+    printf("usage: pcbench run CONFIG.yaml [KEY=VALUE ...] [--shard I/N] [--json]\n"
+           "       pcbench run --keys      (every config key, its type, range and default, as Markdown)\n\n"
            "Runs every (variant, task, sample, length, depth) row of the config that is not done yet in its\n"
            "results file (output.db), writing each row when it finishes (one SQLite transaction), so a\n"
            "killed run resumes where it stopped when started again. KEY=VALUE overrides config keys\n"
-           "(method.capacity=256, sweep.method.name=[full,pcw], tasks.0.samples=2). --shard I/N runs the\n"
+           "(method.capacity=256, sweep.method.name=[full,pcw], tasks.0.samples=2; -m / -t / --backend are\n"
+           "model= / threads= / backend=). --shard I/N runs the\n"
            "rows whose position in the plan is I mod N (merge the files with pcbench merge). Data from\n"
            "$PCB_DATA (default ../shared/data). Progress on stderr; a summary table at the end.\n"
            "Config keys and their ranges: configs/README.md.\n");
@@ -37,35 +40,58 @@ static void status_help(void) {
            "and task, without running anything.\n");
 }
 
-// Separates KEY=VALUE overrides and --shard from the config path.
+// The config schema as a Markdown table (configs/README.md embeds this output).
+static void print_keys(void) {
+    int n;
+    const config_key *k = config_schema(&n);
+    printf("| key | expects | default | meaning |\n|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        char exp[512];
+        config_key_expected(&k[i], exp, sizeof exp);
+        const char *def = k[i].def && *k[i].def ? k[i].def : k[i].flags & CKF_REQUIRED ? "(required)" : "";
+        printf("| `%s` | %s | %s%s%s | %s |\n", k[i].key, exp, *def && *def != '(' ? "`" : "", def,
+               *def && *def != '(' ? "`" : "", k[i].help);
+    }
+}
+
+// Separates KEY=VALUE overrides and --shard from the config path. The common -m / -t / --backend
+// options become the overrides model= / threads= / backend= (applied before the others).
 static int parse_args(const char *cmd, int argc, char **argv, cli_common *c, const char **config,
-                      const char **overrides, int *n_over, int *shard_i, int *shard_n, void (*help)(void)) {
+                      const char **overrides, int *n_over, int *shard_i, int *shard_n, int *keys, void (*help)(void)) {
+    static char common[3][1100];
     const char *pos[64], *shard = NULL;
-    int n_pos = 0;
-    const cli_opt opts[] = {{"--shard", NULL, OPT_STRING, &shard, 0, 0}};
-    int r = cli_parse(cmd, argc, argv, c, opts, 1, help, pos, 64, &n_pos);
-    if (r) return r;
-    *config = NULL, *n_over = 0, *shard_i = 0, *shard_n = 1;
+    char *rest[128];
+    int n_pos = 0, n_rest = 0, n_common = 0;
+    *config = NULL, *n_over = 0, *shard_i = 0, *shard_n = 1, *keys = 0;
+    for (int i = 0; i < argc && n_rest < 128; i++) {
+        const char *a = argv[i], *key = !strcmp(a, "-m") || !strcmp(a, "--model")     ? "model"
+                                        : !strcmp(a, "-t") || !strcmp(a, "--threads") ? "threads"
+                                        : !strcmp(a, "--backend")                      ? "backend"
+                                                                                       : NULL;
+        if (key && i > 0 && i + 1 < argc && n_common < 3) {
+            snprintf(common[n_common], sizeof common[n_common], "%s=%s", key, argv[++i]);
+            overrides[(*n_over)++] = common[n_common++];
+        } else {
+            rest[n_rest++] = argv[i];
+        }
+    }
+    const cli_opt opts[] = {{"--shard", NULL, OPT_STRING, &shard, 0, 0}, {"--keys", NULL, OPT_FLAG, keys, 0, 0}};
+    int r = cli_parse(cmd, n_rest, rest, c, opts, 2, help, pos, 64, &n_pos);
+    if (r || *keys) return r;
     for (int i = 0; i < n_pos; i++) {
-        if (strchr(pos[i], '=')) overrides[(*n_over)++] = pos[i];
-        else if (!*config) *config = pos[i];
-        else return fprintf(stderr, "pcbench %s: one config file, not '%s' too\n", cmd, pos[i]), 2;
+        if (strchr(pos[i], '=')) {
+            if (*n_over == 64) return fprintf(stderr, "pcbench %s: more than 64 overrides\n", cmd), 2;
+            overrides[(*n_over)++] = pos[i];
+        } else if (!*config) {
+            *config = pos[i];
+        } else {
+            return fprintf(stderr, "pcbench %s: one config file, not '%s' too\n", cmd, pos[i]), 2;
+        }
     }
     if (!*config) return fprintf(stderr, "pcbench %s: give a config file (see --help)\n", cmd), 2;
     if (shard && (sscanf(shard, "%d/%d", shard_i, shard_n) != 2 || *shard_n < 1 || *shard_i < 0 || *shard_i >= *shard_n))
         return fprintf(stderr, "pcbench %s: --shard '%s': want I/N with 0 <= I < N\n", cmd, shard), 2;
     return 0;
-}
-
-// "parallelcomp method.calibration.layers=0-7": the method, then the swept values but the method's.
-static void variant_name(const config_variant *v, char *buf, size_t size) {
-    size_t at = (size_t)snprintf(buf, size, "%s", v->method.name);
-    const char *l = v->label;
-    while (*l && at < size) {
-        size_t n = strcspn(l, " ");
-        if (strncmp(l, "method.name=", 12)) at += (size_t)snprintf(buf + at, size - at, " %.*s", (int)n, l);
-        l += n + (l[n] == ' ');
-    }
 }
 
 // Per (variant, task): rows, done, failed, the task score and the mean prefill time. Task score:
@@ -91,7 +117,7 @@ static void summary(const char *db_path, const experiment_config *c, const run_p
             }
             if (!rows) continue;
             char name[256];
-            variant_name(&c->variants[v], name, sizeof name);
+            config_variant_name(&c->variants[v], name, sizeof name);
             double mean = !done ? 0 : ppl ? exp(score / done) : 100 * score / done, ms = done ? prefill / done : 0;
             if (json) {
                 cJSON *j = cJSON_CreateObject();
@@ -127,9 +153,10 @@ static int load(const char *cmd, const char *config, const char **overrides, int
 int cmd_run(int argc, char **argv) {
     cli_common cc;
     const char *config, *overrides[64];
-    int n_over, si, sn;
-    int r = parse_args("run", argc, argv, &cc, &config, overrides, &n_over, &si, &sn, run_help);
+    int n_over, si, sn, keys;
+    int r = parse_args("run", argc, argv, &cc, &config, overrides, &n_over, &si, &sn, &keys, run_help);
     if (r) return r == 1 ? 0 : 2;
+    if (keys) return print_keys(), 0;
     experiment_config c = {0};
     run_plan p = {0};
     model *m = NULL;
@@ -141,11 +168,12 @@ int cmd_run(int argc, char **argv) {
     cli_common mc = {.model_path = c.model, .threads = c.threads, .cuda = !strcmp(c.backend, "cuda")};
     if (!(m = cli_load_model(&mc)) || !(tok = tokenizer_from_gguf(&m->gguf))) goto out;
     if (!(s = results_open(c.db))) goto out;
-    char shard[32], host[128] = "", device[256] = "cpu";
+    char shard[32], host[128] = "", device[256] = "cpu", config_sha[65];
+    if (sha256_file(config, config_sha)) goto out;
     snprintf(shard, sizeof shard, "%d/%d", si, sn);
     gethostname(host, sizeof host - 1);
     if (mc.cuda) cuda_describe(device, sizeof device);
-    int64_t run = results_begin_run(s, &(results_run_info){.config_name = c.name, .config_path = config,
+    int64_t run = results_begin_run(s, &(results_run_info){.config_name = c.name, .config_path = config, .config_sha256 = config_sha,
                                                            .code_version = PCB_VERSION, .backend = c.backend,
                                                            .device = device, .threads = kernels_num_threads(),
                                                            .model = c.model, .model_sha256 = p.model_sha256,
@@ -188,9 +216,10 @@ out:
 int cmd_status(int argc, char **argv) {
     cli_common cc;
     const char *config, *overrides[64];
-    int n_over, si, sn;
-    int r = parse_args("status", argc, argv, &cc, &config, overrides, &n_over, &si, &sn, status_help);
+    int n_over, si, sn, keys;
+    int r = parse_args("status", argc, argv, &cc, &config, overrides, &n_over, &si, &sn, &keys, status_help);
     if (r) return r == 1 ? 0 : 2;
+    if (keys) return print_keys(), 0;
     experiment_config c = {0};
     run_plan p = {0};
     int rc = load("status", config, overrides, n_over, si, sn, &c, &p);

@@ -792,6 +792,15 @@ char *config_canonical(const config_method *m, const config_attention_log *a) {
     return out;
 }
 
+void config_variant_name(const config_variant *v, char *buf, size_t size) {
+    size_t at = (size_t)snprintf(buf, size, "%s", v->method.name);
+    for (const char *l = v->label; *l && at < size;) {
+        size_t n = strcspn(l, " ");
+        if (strncmp(l, "method.name=", 12)) at += (size_t)snprintf(buf + at, size - at, " %.*s", (int)n, l);
+        l += n + (l[n] == ' ');
+    }
+}
+
 void config_hash(const char *canonical, char hash[CONFIG_HASH_LEN + 1]) {
     uint8_t d[32];
     char hex[65];

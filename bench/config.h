@@ -118,6 +118,9 @@ void config_free(experiment_config *c);
 // Canonical text of a method + attention_log (malloc'ed) and its 16-hex-digit hash.
 char *config_canonical(const config_method *m, const config_attention_log *a);
 void config_hash(const char *canonical, char hash[CONFIG_HASH_LEN + 1]);
+// Display name: the method, then the swept values other than method.name
+// ("parallelcomp method.calibration.layers=0-7").
+void config_variant_name(const config_variant *v, char *buf, size_t size);
 
 // The variant's method knobs as pipeline options (pcomp_options_default for the rest:
 // max_new_tokens is the task's). calibration layers A-B -> calib_lo/calib_hi.

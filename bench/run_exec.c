@@ -160,14 +160,26 @@ out:
     return rc;
 }
 
+// A terminal gets one line redrawn in place with a bar; a pipe or file gets a plain line per row.
 static void progress(const run_exec_options *o, const experiment_config *c, const run_plan *p, const plan_row *r,
-                     int at, int total, double elapsed_ms, const char *what) {
-    double eta = at > 0 ? elapsed_ms / at * (total - at) / 1000 : 0;
-    const char *label = c->variants[r->variant].label;
-    fprintf(stderr, "%s[%d/%d] %s%s%s %s %s: %s  (ETA %.0f s)%s", o->progress_tty ? "\r\033[K" : "", at, total,
-            c->variants[r->variant].method.name, *label ? " " : "", label, p->tasks[r->task].task, r->sample_id, what,
-            eta, o->progress_tty ? "" : "\n");
+                     int at, int total, double eta, const char *what) {
+    char name[256], bar[23] = "";
+    config_variant_name(&c->variants[r->variant], name, sizeof name);
+    if (o->progress_tty) {
+        int fill = total ? 20 * at / total : 20;
+        bar[0] = '[';
+        for (int i = 0; i < 20; i++) bar[1 + i] = i < fill ? '#' : '.';
+        bar[21] = ']', bar[22] = 0;
+        fprintf(stderr, "\r\033[K%s %d/%d ETA %.0f s | %s %s %s: %.60s", bar, at, total, eta, name,
+                p->tasks[r->task].task, r->sample_id, what);
+    } else {
+        fprintf(stderr, "[%d/%d] %s %s %s: %s  (ETA %.0f s)\n", at, total, name, p->tasks[r->task].task, r->sample_id,
+                what, eta);
+    }
 }
+
+// Seconds left: the mean time of the rows run so far (skipped ones cost nothing) x rows left.
+static double eta(double t0, int n_run, int left) { return n_run ? (now_ms() - t0) / n_run * left / 1000 : 0; }
 
 int run_execute(const experiment_config *c, const run_plan *p, const model *m, const tokenizer *tok,
                 results_store *s, const run_exec_options *o, run_exec_counts *counts) {
@@ -190,6 +202,7 @@ int run_execute(const experiment_config *c, const run_plan *p, const model *m, c
             results_sample out;
             char *prediction = NULL;
             double score = 0;
+            if (o->progress_tty) progress(o, c, p, r, i, p->n_rows, eta(t0, counts->done + counts->failed, p->n_rows - i), "running");
             if (run_row(c, p, r, m, tok, o, &out, &prediction, &score)) {
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", pcb_last_error());
@@ -204,7 +217,7 @@ int run_execute(const experiment_config *c, const run_plan *p, const model *m, c
                 snprintf(what, sizeof what, "score %.2f, prefill %.0f ms", score, out.prefill_ms);
             }
         }
-        progress(o, c, p, r, i + 1, p->n_rows, now_ms() - t0, what);
+        progress(o, c, p, r, i + 1, p->n_rows, eta(t0, counts->done + counts->failed, p->n_rows - i - 1), what);
     }
     if (o->progress_tty) fputc('\n', stderr);
     return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "error.h"
@@ -85,7 +86,14 @@ static int load_task(const config_task *t, const char *data_dir, plan_task *pt) 
     }
     if (!strcmp(pt->source, "longbench")) {
         snprintf(path, sizeof path, "%s/longbench/%s.jsonl", data_dir, t->name);
-        if (longbench_load_jsonl(path, &pt->data)) return -1;
+        if (longbench_load_jsonl(path, &pt->data)) {
+            char mini[1024];
+            snprintf(mini, sizeof mini, "%s/longbench/minilongbench/MiniLongBench_%s.json", data_dir, t->name);
+            if (access(path, F_OK) && !access(mini, R_OK))
+                return pcb_fail("%s: no such file (the MiniLongBench subset has task '%s': set its source: minilongbench)",
+                                path, t->name);
+            return -1;
+        }
     } else if (!strcmp(pt->source, "minilongbench")) {
         char cfg[1024], **tpl = NULL;
         snprintf(cfg, sizeof cfg, "%s/longbench/config", data_dir);

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# The README's main job on the embedded default model (grows into a sweep + report as the
-# experiment issues land): model info, a chat answer, and perplexity on a PG19 slice.
+# The README's main job on the embedded default model: a small real sweep from a YAML config
+# (configs/demo.yaml: full / pcw / parallelcomp x passkey at 4K and 8K + MiniLongBench triviaqa)
+# into results/results.sqlite, resumable (run it again to finish a killed sweep), then its
+# status. Extra arguments are config overrides, e.g. `scripts/demo.sh MODEL threads=4`.
 set -euo pipefail
 MODEL=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
-DATA=${PCB_DATA:-../shared/data}
+shift || true
 PCB=./pcbench
-echo "== pcbench info"
-$PCB info -m "$MODEL" | sed -n '1,14p'
-echo
-echo "== pcbench generate --chat -p 'What is the capital of France?'"
-$PCB generate -m "$MODEL" --chat -p "What is the capital of France?" -n 64
-echo
-book="$DATA/text/pg19/pg19_10985_infant_system.txt"
-if [ -f "$book" ]; then
-    echo "== pcbench ppl --ctx 2048 --max-tokens 8192 (first 8192 tokens of a PG19 book)"
-    $PCB ppl -m "$MODEL" --ctx 2048 --max-tokens 8192 "$book"
-else
-    echo "(PG19 data not found at $DATA: set PCB_DATA to the shared data folder for the perplexity step)"
+export PCB_DATA=${PCB_DATA:-../shared/data}
+if [ ! -d "$PCB_DATA/longbench" ]; then
+    echo "demo: the shared data folder is not at $PCB_DATA (set PCB_DATA)" >&2
+    exit 1
 fi
+echo "== pcbench run configs/demo.yaml (progress on stderr; the summary table at the end)"
+$PCB run configs/demo.yaml model="$MODEL" "$@"
+echo
+echo "== results: results/results.sqlite (sqlite3 results/results.sqlite 'SELECT task, sample_id, score, prediction FROM samples')"
+echo "== pcbench status configs/demo.yaml"
+$PCB status configs/demo.yaml model="$MODEL" "$@"
