@@ -25,7 +25,7 @@ static const char SCHEMA_V1[] =
     " context_length INTEGER, depth REAL, model_sha256 TEXT, dataset_sha256 TEXT,"
     " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),"
     " prediction TEXT, score REAL, prefill_ms REAL, decode_ms REAL, peak_bytes INTEGER, kv_peak_bytes INTEGER,"
-    " kept_chunks TEXT, n_chunks INTEGER, kv_slots INTEGER, prompt_tokens INTEGER, error TEXT, run_id INTEGER,"
+    " device_peak_bytes INTEGER, kept_chunks TEXT, n_chunks INTEGER, kv_slots INTEGER, prompt_tokens INTEGER, error TEXT, run_id INTEGER,"
     " finished_utc TEXT);"
     "CREATE INDEX IF NOT EXISTS samples_by_variant ON samples (variant_hash, task, status);";
 
@@ -179,7 +179,7 @@ static int update_row(results_store *s, const char *row_key, int64_t run_id, con
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE samples SET status = ?, prediction = ?, score = ?, prefill_ms = ?, decode_ms = ?,"
                            " peak_bytes = ?, kv_peak_bytes = ?, kept_chunks = ?, n_chunks = ?, kv_slots = ?,"
-                           " prompt_tokens = ?, error = ?, run_id = ?,"
+                           " prompt_tokens = ?, error = ?, run_id = ?, device_peak_bytes = ?,"
                            " finished_utc = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE row_key = ? AND status != 'done'",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, "store a result");
@@ -192,6 +192,7 @@ static int update_row(results_store *s, const char *row_key, int64_t run_id, con
         bind_text(st, 8, r->kept_chunks);
         sqlite3_bind_int(st, 9, r->n_chunks), sqlite3_bind_int64(st, 10, r->kv_slots);
         sqlite3_bind_int(st, 11, r->prompt_tokens);
+        sqlite3_bind_int64(st, 15, r->device_peak_bytes);
     }
     bind_text(st, 12, error);
     sqlite3_bind_int64(st, 13, run_id);
@@ -229,8 +230,8 @@ int results_counts(results_store *s, int *pending, int *done, int *failed) {
 
 #define SAMPLE_COLUMNS                                                                                        \
     "row_key, variant_hash, task, sample_id, context_length, depth, model_sha256, dataset_sha256, status, prediction," \
-    " score, prefill_ms, decode_ms, peak_bytes, kv_peak_bytes, kept_chunks, n_chunks, kv_slots, prompt_tokens, error," \
-    " finished_utc"
+    " score, prefill_ms, decode_ms, peak_bytes, kv_peak_bytes, device_peak_bytes, kept_chunks, n_chunks, kv_slots," \
+    " prompt_tokens, error, finished_utc"
 
 // An input of a merge must be a results file of exactly this schema; it is only read.
 static int check_input(const char *path) {
@@ -275,6 +276,7 @@ int results_merge(const char *out, const char *const *inputs, int n) {
                   " ON CONFLICT (row_key) DO UPDATE SET status = excluded.status, prediction = excluded.prediction,"
                   " score = excluded.score, prefill_ms = excluded.prefill_ms, decode_ms = excluded.decode_ms,"
                   " peak_bytes = excluded.peak_bytes, kv_peak_bytes = excluded.kv_peak_bytes,"
+                  " device_peak_bytes = excluded.device_peak_bytes,"
                   " kept_chunks = excluded.kept_chunks, n_chunks = excluded.n_chunks, kv_slots = excluded.kv_slots,"
                   " prompt_tokens = excluded.prompt_tokens, error = excluded.error, run_id = NULL,"
                   " finished_utc = excluded.finished_utc"

@@ -37,7 +37,9 @@ typedef struct {
     const char *prediction;
     double score;
     double prefill_ms, decode_ms;
-    int64_t peak_bytes, kv_peak_bytes;
+    int64_t peak_bytes;         // peak host RSS during the row (VmHWM reset before it)
+    int64_t kv_peak_bytes;      // largest KV-cache allocation alive at once
+    int64_t device_peak_bytes;  // peak GPU memory during the row (0 on the CPU)
     const char *kept_chunks;    // JSON array of chunk indices
     int n_chunks;
     int64_t kv_slots;           // slots over all layers and KV heads before generation

@@ -14,6 +14,9 @@
 #include "cli.h"
 #include "synthetic_tasks.h"
 #include "sysinfo.h"
+#ifdef PCB_HAVE_CUDA
+#include "kernels_cuda.h"
+#endif
 
 // One row's prompt and gold answers, as text.
 typedef struct {
@@ -72,6 +75,23 @@ static void kept_json(const pcomp_result *r, char *buf, size_t size) {
     snprintf(buf + at, size - at, "]");
 }
 
+// Peaks are per row: host VmHWM and the GPU allocator's peak start again before each one.
+static void peaks_reset(const model *m) {
+    peak_rss_reset();
+#ifdef PCB_HAVE_CUDA
+    if (m->cuda) kcuda_peak_reset();
+#endif
+    (void)m;
+}
+
+static int64_t device_peak(const model *m) {
+#ifdef PCB_HAVE_CUDA
+    if (m->cuda) return (int64_t)kcuda_peak_bytes();
+#endif
+    (void)m;
+    return 0;
+}
+
 // Perplexity protocol (DESIGN decision 18): the first `length` tokens of the book are one window:
 // document, PPL_QUERY_TOKENS of query, PPL_CONTINUATION predicted tokens. Score = the window's PPL.
 #define PPL_QUERY_TOKENS 32
@@ -94,7 +114,8 @@ static int run_ppl_row(const run_plan *p, const plan_row *r, const model *m, con
     snprintf(text, sizeof text, "{\"nll_sum\": %.17g, \"tokens\": %ld}", acc.nll_sum, acc.n_predicted);
     *prediction = pcb_strdup(text);
     *out = (results_sample){.prediction = *prediction, .score = *score, .prefill_ms = acc.ms,
-                            .peak_bytes = (int64_t)peak_rss_bytes(), .kept_chunks = "[]", .prompt_tokens = r->length};
+                            .peak_bytes = (int64_t)peak_rss_bytes(), .device_peak_bytes = device_peak(m),
+                            .kept_chunks = "[]", .prompt_tokens = r->length};
     return 0;
 }
 
@@ -147,7 +168,7 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
     for (int l = 0; l < res.n_layers; l++) slots += res.kv_slots[l];
     *out = (results_sample){.prediction = *prediction, .score = *score, .prefill_ms = res.prefill_ms,
                             .decode_ms = res.decode_ms, .peak_bytes = (int64_t)peak_rss_bytes(),
-                            .kv_peak_bytes = (int64_t)res.kv_peak_bytes, .kept_chunks = kept, .n_chunks = res.n_chunks,
+                            .device_peak_bytes = device_peak(m), .kv_peak_bytes = (int64_t)res.kv_peak_bytes, .kept_chunks = kept, .n_chunks = res.n_chunks,
                             .kv_slots = slots, .prompt_tokens = res.prompt_tokens};
     rc = 0;
 out:
@@ -203,6 +224,7 @@ int run_execute(const experiment_config *c, const run_plan *p, const model *m, c
             char *prediction = NULL;
             double score = 0;
             if (o->progress_tty) progress(o, c, p, r, i, p->n_rows, eta(t0, counts->done + counts->failed, p->n_rows - i), "running");
+            peaks_reset(m);
             if (run_row(c, p, r, m, tok, o, &out, &prediction, &score)) {
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", pcb_last_error());

@@ -123,7 +123,7 @@ static void test_demo(void) {
         CHECK(!strcmp(p->name, "passkey") && !strcmp(p->source, "generated") && p->samples == 2);
         CHECK(p->n_lengths == 2 && p->lengths[0] == 4096 && p->lengths[1] == 8192);
         CHECK(p->n_depths == 1 && p->depths[0] == 0.5 && p->max_new_tokens == 0);
-        CHECK(!strcmp(h->name, "hotpotqa") && !strcmp(h->source, "minilongbench") && h->samples == 3);
+        CHECK(!strcmp(h->name, "triviaqa") && !strcmp(h->source, "minilongbench") && h->samples == 3);
         CHECK(h->n_lengths == 0 && h->n_depths == 1 && h->depths[0] == 0.5);
     }
     CHECK(c.n_sweep == 1 && !strcmp(c.sweep_keys[0], "method.name") && c.sweep_sizes[0] == 3);
@@ -409,8 +409,13 @@ static void test_overrides(void) {
     const char *t[] = {"tasks=[{name: passkey, lengths: [65536]}, {name: ppl}]"};
     if (!load_ok("configs/demo.yaml", t, 1, &c)) {
         CHECK(c.n_tasks == 2 && c.tasks[0].lengths[0] == 65536 && !strcmp(c.tasks[1].name, "ppl"));
+        CHECK(!strcmp(c.tasks[1].source, "pg19") && c.tasks[1].samples == 0);  // ppl: every PG19 book
         config_free(&c);
     }
+    // Sources by task: ppl reads only pg19, generated tasks only generate, LongBench tasks never pg19.
+    expect_override_error("tasks=[{name: ppl, source: longbench}]", "tasks.0.source", "no source 'longbench'");
+    expect_override_error("tasks=[{name: needle, source: pg19}]", "tasks.0.source", "no source 'pg19'");
+    expect_override_error("tasks=[{name: trec, source: pg19}]", "tasks.0.source", "longbench or minilongbench");
     // An override can supply a key the file misses.
     const char *n[] = {"name=from_cli"};
     if (!load_ok(FIXTURES "err_missing_name.yaml", n, 1, &c)) {
