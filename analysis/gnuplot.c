@@ -374,14 +374,16 @@ int gnuplot_bars(const char *out_dir, const char *name, const char *title, const
     size_t len = 0;
     FILE *b = open_memstream(&setup, &len);
     if (!b) abort();
+    // Stacked: the key inverted, so it lists the series top down as the bars show them.
     fprintf(b, "set style data histograms\n"
                "set style histogram %s\n"
                "set style fill solid 0.85 border rgb '#404040'\n"
                "set boxwidth 0.85 relative\n"
                "set xtics noenhanced nomirror scale 0\n"
                "set grid noxtics ytics\n"
-               "set yrange [0:*]\n",
-            stacked ? "rowstacked" : "clustered gap 1");
+               "set yrange [0:*]\n"
+               "set offsets 0, 0, graph 0.05, 0\n",
+            stacked ? "rowstacked\nset key invert" : "clustered gap 1");
     fclose(b);
     b = open_memstream(&body, &len);
     if (!b) abort();

@@ -353,7 +353,7 @@ int plot_attn_class_ranges(const char *export_dir, const char *sample, const cha
     fputs("set style data histograms\nset style histogram rowstacked\n"
           "set style fill solid 0.9 border rgb 'white'\nset boxwidth 0.6\n"
           "set yrange [0:1]\nset ytics 0.2\nset grid noxtics ytics\nset xtics nomirror scale 0\n"
-          "set key outside right top reverse Left\nset bmargin 5\nset xlabel offset 0,-0.5\n",
+          "set key outside right top reverse Left invert\nset bmargin 5\nset xlabel offset 0,-0.5\n",
           b);
     fclose(b);
     b = text_buffer(&body, &len);
