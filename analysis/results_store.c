@@ -181,8 +181,8 @@ static int update_row(results_store *s, const char *row_key, int64_t run_id, con
     if (sqlite3_prepare_v2(s->db,
                            "UPDATE samples SET status = ?, prediction = ?, score = ?, prefill_ms = ?, decode_ms = ?,"
                            " peak_bytes = ?, kv_peak_bytes = ?, kept_chunks = ?, n_chunks = ?, kv_slots = ?,"
-                           " prompt_tokens = ?, error = ?, run_id = ?, device_peak_bytes = ?,"
-                           " finished_utc = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE row_key = ? AND status != 'done'",
+                           " prompt_tokens = ?, error = ?, run_id = ?, device_peak_bytes = ?15,"
+                           " finished_utc = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE row_key = ?14 AND status != 'done'",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, "store a result");
     bind_text(st, 1, status);

@@ -33,7 +33,8 @@ static results_sample sample_for(int i) {
     static char pred[32];
     snprintf(pred, sizeof pred, "answer %d", i);
     return (results_sample){.prediction = pred, .score = i % 3 == 0, .prefill_ms = 10 + i, .decode_ms = 1,
-                            .peak_bytes = 1000 + i, .kv_peak_bytes = 100 + i, .kept_chunks = "[0,2]", .n_chunks = 3,
+                            .peak_bytes = 1000 + i, .kv_peak_bytes = 100 + i, .device_peak_bytes = 5000 + i,
+                            .kept_chunks = "[0,2]", .n_chunks = 3,
                             .kv_slots = 999, .prompt_tokens = 4096};
 }
 
@@ -78,6 +79,7 @@ static void test_schema_and_plan(void) {
     results_close(s);
     CHECK(sql_int(path, "SELECT count(*) FROM samples") == ROWS);
     CHECK(sql_int(path, "SELECT peak_bytes FROM samples WHERE status = 'done'") == 1003);
+    CHECK(sql_int(path, "SELECT device_peak_bytes FROM samples WHERE status = 'done'") == 5003);
     CHECK(sql_int(path, "SELECT count(*) FROM runs WHERE finished_utc IS NOT NULL") == 1);
 }
 
