@@ -19,7 +19,7 @@ static const char SCHEMA_V1[] =
     " backend TEXT, device TEXT, threads INTEGER, model TEXT, model_sha256 TEXT, host TEXT, shard TEXT,"
     " started_utc TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')), finished_utc TEXT);"
     "CREATE TABLE IF NOT EXISTS variants ("
-    " variant_hash TEXT PRIMARY KEY, canonical TEXT NOT NULL, method TEXT);"
+    " variant_hash TEXT PRIMARY KEY, canonical TEXT NOT NULL, method TEXT, label TEXT);"
     "CREATE TABLE IF NOT EXISTS samples ("
     " row_key TEXT PRIMARY KEY, variant_hash TEXT NOT NULL, task TEXT NOT NULL, sample_id TEXT NOT NULL,"
     " context_length INTEGER, depth REAL, model_sha256 TEXT, dataset_sha256 TEXT,"
@@ -109,12 +109,14 @@ int results_finish_run(results_store *s, int64_t run_id) {
     return exec(s, sql, "finish the run");
 }
 
-int results_add_variant(results_store *s, const char *hash, const char *canonical, const char *method) {
+int results_add_variant(results_store *s, const char *hash, const char *canonical, const char *method,
+                        const char *label) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO variants (variant_hash, canonical, method) VALUES (?,?,?)", -1,
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR IGNORE INTO variants (variant_hash, canonical, method, label) VALUES (?,?,?,?)", -1,
                            &st, NULL) != SQLITE_OK)
         return db_fail(s, "record a variant");
-    bind_text(st, 1, hash), bind_text(st, 2, canonical), bind_text(st, 3, method);
+    bind_text(st, 1, hash), bind_text(st, 2, canonical), bind_text(st, 3, method), bind_text(st, 4, label);
     int ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     return ok ? 0 : db_fail(s, "record a variant");
@@ -268,8 +270,8 @@ int results_merge(const char *out, const char *const *inputs, int n) {
                   " model, model_sha256, host, shard, started_utc, finished_utc)"
                   " SELECT config_name, config_path, config_sha256, code_version, backend, device, threads, model,"
                   " model_sha256, host, shard, started_utc, finished_utc FROM shard.runs;"
-                  "INSERT OR IGNORE INTO variants (variant_hash, canonical, method)"
-                  " SELECT variant_hash, canonical, method FROM shard.variants;"
+                  "INSERT OR IGNORE INTO variants (variant_hash, canonical, method, label)"
+                  " SELECT variant_hash, canonical, method, label FROM shard.variants;"
                   // run ids are per file: merged rows keep their dates, not a dangling run id
                   "INSERT INTO samples (" SAMPLE_COLUMNS ", run_id) SELECT " SAMPLE_COLUMNS ", NULL"
                   " FROM shard.samples WHERE true"

@@ -3,7 +3,7 @@
 //
 //   runs      one row per `pcbench run` invocation: environment (code version, backend, device,
 //             threads, model, model sha256, host, shard, dates)
-//   variants  variant_hash -> canonical config text, method
+//   variants  variant_hash -> canonical config text, method, display label
 //   samples   one row per (variant, model, dataset, task, sample, length, depth), keyed by
 //             row_key = sha256 of those; status pending | done | failed; prediction, score,
 //             prefill/decode time, peak memory, kept chunks, kept KV slots, error
@@ -52,7 +52,9 @@ void results_close(results_store *s);
 // Records a run; returns its id (> 0) or -1.
 int64_t results_begin_run(results_store *s, const results_run_info *info);
 int results_finish_run(results_store *s, int64_t run_id);
-int results_add_variant(results_store *s, const char *hash, const char *canonical, const char *method);
+// label: the display name ("parallelcomp method.calibration.layers=0-7"), first one recorded wins.
+int results_add_variant(results_store *s, const char *hash, const char *canonical, const char *method,
+                        const char *label);
 // Inserts the plan rows that are not there yet, in one transaction; *added = how many were new.
 int results_plan(results_store *s, const results_plan_row *rows, int n, int *added);
 // Row state: 0 pending, 1 done, 2 failed; -1 + error if the key is unknown.

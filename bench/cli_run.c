@@ -179,8 +179,12 @@ int cmd_run(int argc, char **argv) {
                                                            .model = c.model, .model_sha256 = p.model_sha256,
                                                            .host = host, .shard = shard});
     if (run < 0) goto out;
-    for (int v = 0; v < c.n_variants; v++)
-        if (results_add_variant(s, c.variants[v].hash, c.variants[v].canonical, c.variants[v].method.name)) goto out;
+    for (int v = 0; v < c.n_variants; v++) {
+        char label[256];
+        config_variant_name(&c.variants[v], label, sizeof label);
+        if (results_add_variant(s, c.variants[v].hash, c.variants[v].canonical, c.variants[v].method.name, label))
+            goto out;
+    }
     results_plan_row *rows = pcb_calloc((size_t)p.n_rows + 1, sizeof *rows);
     for (int i = 0; i < p.n_rows; i++) {
         const plan_row *pr = &p.rows[i];

@@ -60,8 +60,8 @@ static void test_schema_and_plan(void) {
     results_plan_row rows[ROWS];
     make_plan(rows);
     int added = -1;
-    CHECK(results_add_variant(s, "v1", "method=full", "full") == 0);
-    CHECK(results_add_variant(s, "v1", "method=full", "full") == 0);  // idempotent
+    CHECK(results_add_variant(s, "v1", "method=full", "full", "full") == 0);
+    CHECK(results_add_variant(s, "v1", "method=full", "full", "full") == 0);  // idempotent
     CHECK(results_plan(s, rows, ROWS, &added) == 0 && added == ROWS);
     CHECK(results_plan(s, rows, ROWS, &added) == 0 && added == 0);
     results_sample r = sample_for(3);
@@ -162,7 +162,7 @@ static void test_merge_shards(void) {
         int added;
         CHECK(s && results_plan(s, rows, ROWS, &added) == 0);  // both know the whole plan
         if (!s) return;
-        CHECK(results_add_variant(s, "v1", "method=full", "full") == 0);
+        CHECK(results_add_variant(s, "v1", "method=full", "full", "full") == 0);
         int64_t run = results_begin_run(s, &(results_run_info){.config_name = "m", .shard = shard ? "1/2" : "0/2"});
         for (int i = shard; i < ROWS; i += 2) {  // each shard finishes its half
             results_sample r = sample_for(i);
