@@ -45,6 +45,23 @@ static int user_version(results_store *s, int *v) {
     return rc;
 }
 
+// Columns added to schema 1 after its first files were written: added in place (NULL in old rows).
+static int add_missing_columns(results_store *s) {
+    static const char *const cols[][3] = {{"variants", "label", "TEXT"}, {"samples", "device_peak_bytes", "INTEGER"}};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", cols[i][0], cols[i][1]);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_fail(s, "read the schema");
+        int have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+        sqlite3_finalize(st);
+        if (have) continue;
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", cols[i][0], cols[i][1], cols[i][2]);
+        if (exec(s, sql, "add a column")) return -1;
+    }
+    return 0;
+}
+
 results_store *results_open(const char *path) {
     results_store *s = pcb_calloc(1, sizeof *s);
     s->path = pcb_strdup(path);
@@ -66,6 +83,8 @@ results_store *results_open(const char *path) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
+    } else if (add_missing_columns(s)) {
+        goto fail;
     }
     return s;
 fail:
@@ -113,7 +132,8 @@ int results_add_variant(results_store *s, const char *hash, const char *canonica
                         const char *label) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR IGNORE INTO variants (variant_hash, canonical, method, label) VALUES (?,?,?,?)", -1,
+                           "INSERT INTO variants (variant_hash, canonical, method, label) VALUES (?,?,?,?)"
+                           " ON CONFLICT (variant_hash) DO UPDATE SET label = coalesce(label, excluded.label)", -1,
                            &st, NULL) != SQLITE_OK)
         return db_fail(s, "record a variant");
     bind_text(st, 1, hash), bind_text(st, 2, canonical), bind_text(st, 3, method), bind_text(st, 4, label);
