@@ -62,6 +62,9 @@ void results_tables_free(results_tables *t);
 // A provenance line, then the tables. Markdown: GitHub tables with a bold caption line and notes;
 // LaTeX: one table environment each (booktabs, \caption, escaped labels).
 void results_tables_print(FILE *f, const results_db *db, const results_tables *t, results_format fmt);
+// One cell as printed ("17.99", "2.08×", "–" for none), with its footnote marker
+// (Markdown: <sup>a</sup>, which HTML shows as is; LaTeX: \textsuperscript{a}).
+void results_cell_text(const results_column *col, const results_cell *x, results_format fmt, char *buf, size_t size);
 // {"file", "rows": {done, failed, pending}, "runs": [...], "tables": [...]}: the same numbers.
 cJSON *results_tables_json(const results_db *db, const results_tables *t);
 // Footnote marker of note n >= 1: "a".."z", "aa", "ab", ...; buf of >= 8 chars.

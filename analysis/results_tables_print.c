@@ -44,7 +44,7 @@ static void source_line(FILE *f, const results_db *db, const char *prefix) {
             db->n_failed, db->n_pending, model, sha, backend, device, version);
 }
 
-static void cell_text(const results_column *col, const results_cell *x, results_format fmt, char *buf, size_t size) {
+void results_cell_text(const results_column *col, const results_cell *x, results_format fmt, char *buf, size_t size) {
     double v = x->value;
     if (isnan(v)) {
         snprintf(buf, size, "%s", fmt == RESULTS_LATEX ? "--" : "–");
@@ -103,7 +103,7 @@ static void print_markdown(FILE *f, const results_table *t) {
         fputs(" |", f);
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
-            cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_MARKDOWN, buf,
+            results_cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_MARKDOWN, buf,
                       sizeof buf);
             fprintf(f, " %s |", buf);
         }
@@ -163,7 +163,7 @@ static void print_latex(FILE *f, const results_table *t) {
         latex_text(f, t->row_label[r]);
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
-            cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_LATEX, buf, sizeof buf);
+            results_cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_LATEX, buf, sizeof buf);
             fprintf(f, " & %s", buf);
         }
         fputs(" \\\\\n", f);

@@ -56,5 +56,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

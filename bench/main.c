@@ -19,6 +19,7 @@ static const struct {
     {"run", cmd_run, "run a sweep from a YAML config into the SQLite results store (resumable)"},
     {"status", cmd_status, "done / failed / pending rows of a config's sweep"},
     {"tables", cmd_tables, "paper-shape tables (Markdown / LaTeX / JSON) from a results file"},
+    {"report", cmd_report, "HTML report (tables, gnuplot plots, attention) of a results file"},
     {"passkey", cmd_passkey, "passkey retrieval accuracy of a method over lengths and depths"},
     {"prefill", cmd_prefill, "prefill time and peak memory of methods by length (make bench)"},
     {"kernels", cmd_kernels, "GPU attention / GEMM throughput against the device peak (--backend cuda)"},
