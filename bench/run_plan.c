@@ -1,7 +1,6 @@
 #include "run_plan.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "file_list.h"
 #include "sha256.h"
 #include "synthetic_tasks.h"
 
@@ -27,26 +27,15 @@ static int task_max_new_tokens(const char *data_dir, const char *task, int confi
     return n;
 }
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 // PG19 books (text/pg19/*.txt in name order) as samples for ppl: id = file name without .txt,
 // context = the text. The dataset hash covers every file's name and content.
 static int load_pg19(const char *data_dir, plan_task *pt) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/text/pg19", data_dir);
-    DIR *d = opendir(dir);
-    if (!d) return pcb_fail("task 'ppl': cannot open %s", dir);
-    char **names = NULL;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".txt")) continue;
-        names = pcb_realloc(names, sizeof *names * (size_t)(n + 1));
-        names[n++] = pcb_strdup(e->d_name);
-    }
-    closedir(d);
-    if (n == 0) return pcb_fail("task 'ppl': no .txt books in %s", dir);
-    qsort(names, (size_t)n, sizeof *names, name_cmp);
+    int n;
+    char **names = file_list(dir, ".txt", &n);
+    if (!names) return pcb_fail_context("task 'ppl'");
+    if (n == 0) return file_list_free(names, 0), pcb_fail("task 'ppl': no .txt books in %s", dir);
     pt->data.samples = pcb_calloc((size_t)n, sizeof *pt->data.samples);
     sha256_ctx c;
     sha256_init(&c);
@@ -66,8 +55,7 @@ static int load_pg19(const char *data_dir, plan_task *pt) {
         sha256_update(&c, names[i], strlen(names[i]) + 1);
         sha256_update(&c, hex, 64);
     }
-    for (int i = 0; i < n; i++) free(names[i]);
-    free(names);
+    file_list_free(names, n);
     uint8_t dg[32];
     sha256_final(&c, dg);
     sha256_hex(dg, pt->dataset_sha256);

@@ -1,12 +1,12 @@
 #include "synthetic_tasks.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "error.h"
+#include "file_list.h"
 #include "metrics.h"
 #include "passkey.h"
 #include "sha256.h"
@@ -101,31 +101,13 @@ static int kv_retrieval_make(const tokenizer *tok, int n_tokens, double depth, u
 
 // ---- needle ---------------------------------------------------------------------------------
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 // The essay file names in name order (*n of them).
 static char **essay_files(const char *data_dir, int *n) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/" ESSAYS_DIR, data_dir);
-    DIR *d = opendir(dir);
-    if (!d) return pcb_fail("needle: cannot open the haystack folder %s", dir), NULL;
-    char **names = NULL;
-    *n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".txt")) continue;
-        names = pcb_realloc(names, sizeof *names * (size_t)(*n + 1));
-        names[(*n)++] = pcb_strdup(e->d_name);
-    }
-    closedir(d);
-    if (*n == 0) return pcb_fail("needle: no .txt essays in %s", dir), NULL;
-    qsort(names, (size_t)*n, sizeof *names, name_cmp);
+    char **names = file_list(dir, ".txt", n);
+    if (names && *n == 0) file_list_free(names, 0), names = NULL, pcb_fail("needle: no .txt essays in %s", dir);
     return names;
-}
-
-static void free_names(char **names, int n) {
-    for (int i = 0; i < n; i++) free(names[i]);
-    free(names);
 }
 
 // Essays from `first` on (cycling), joined by blank lines, until about `chars` characters.
@@ -156,7 +138,7 @@ static int needle_make(const tokenizer *tok, const char *data_dir, int n_tokens,
     if (!names) return -1;
     // English prose is 3-5 characters per token: 6 per token always covers the length.
     char *hay = haystack_text(data_dir, names, n_files, sample % n_files, (size_t)n_tokens * 6);
-    free_names(names, n_files);
+    file_list_free(names, n_files);
     if (!hay) return -1;
     int32_t *ids = NULL;
     size_t n_ids = 0;
@@ -242,11 +224,11 @@ int synthetic_dataset_sha256(const char *task, const char *data_dir, char hex[65
         for (int i = 0; i < n; i++) {
             char path[1200], file_hex[65];
             snprintf(path, sizeof path, "%s/" ESSAYS_DIR "/%s", data_dir, names[i]);
-            if (sha256_file(path, file_hex)) return free_names(names, n), -1;
+            if (sha256_file(path, file_hex)) return file_list_free(names, n), -1;
             sha256_update(&c, names[i], strlen(names[i]) + 1);
             sha256_update(&c, file_hex, 64);
         }
-        free_names(names, n);
+        file_list_free(names, n);
     }
     uint8_t d[32];
     sha256_final(&c, d);
