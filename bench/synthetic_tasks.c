@@ -1,5 +1,6 @@
 #include "synthetic_tasks.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,24 +80,31 @@ static int kv_retrieval_make(const tokenizer *tok, int n_tokens, double depth, u
     if (rc) return -1;
     double per = (t9 - t1) / 8.0;
     if (per <= 0) return pcb_fail("kv_retrieval: pairs encode to no tokens");
-    int n = (int)((n_tokens - t1) / per) + 1;
-    for (int attempt = 0; attempt < 8; attempt++) {
-        if (n < 1) return pcb_fail("kv_retrieval: %d tokens is too short for one key-value pair (%d tokens)", n_tokens, t1);
-        int target = (int)(depth * (n - 1) + 0.5);
-        char *doc = kv_document(seed, n, target, key, value);
+    // The largest pair count that fits: lo fits, hi does not; each step jumps by the estimate,
+    // kept inside (lo, hi), so it ends in a few encodes (UUIDs tokenize unevenly).
+    int lo = 0, hi = INT_MAX, n = (int)((n_tokens - t1) / per) + 1;
+    for (int attempt = 0; attempt < 32 && hi > lo + 1; attempt++) {
+        char *doc = kv_document(seed, n, 0, key, value);
         int got;
         if (count_tokens(tok, doc, strlen(doc), &got)) return free(doc), -1;
-        if (got <= n_tokens && (got + 2 * per > n_tokens || attempt == 7)) {
-            out->context = doc, out->n_tokens = got, out->label = pcb_strdup(value);
-            size_t len = strlen(key) + 80;
-            out->input = pcb_malloc(len);
-            snprintf(out->input, len, "Key: \"%s\"\nThe value associated with the specified key is: ", key);
-            return 0;
-        }
         free(doc);
-        n += (int)((n_tokens - got) / per) + (got > n_tokens ? -1 : 0);
+        if (got <= n_tokens) lo = n;
+        else hi = n;
+        double jump = (n_tokens - got) / per;
+        n += (int)(jump >= 0 ? jump + 0.5 : jump - 0.5);
+        if (n <= lo || n >= hi) n = hi == INT_MAX ? lo + 1 : lo + (hi - lo) / 2;
+        if (n <= lo) n = lo + 1;
     }
-    return pcb_fail("kv_retrieval: could not fit %d tokens", n_tokens);
+    int best_n = lo;
+    if (best_n < 1) return pcb_fail("kv_retrieval: %d tokens is too short for one key-value pair (%d tokens)", n_tokens, t1);
+    int target = (int)(depth * (best_n - 1) + 0.5);
+    char *doc = kv_document(seed, best_n, target, key, value);
+    if (count_tokens(tok, doc, strlen(doc), &out->n_tokens)) return free(doc), -1;
+    out->context = doc, out->label = pcb_strdup(value);
+    size_t len = strlen(key) + 80;
+    out->input = pcb_malloc(len);
+    snprintf(out->input, len, "Key: \"%s\"\nThe value associated with the specified key is: ", key);
+    return 0;
 }
 
 // ---- needle ---------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ if [ ! -f "$MODEL" ]; then
     exit 0
 fi
 
-# 4 rows: full and parallelcomp x passkey at 384 and 512 tokens, attention logged.
+# 6 rows: full and parallelcomp x passkey at 384 and 512 tokens (attention logged) and
+# perplexity of one PG19 book at 1024 tokens (no attention log: ppl rows are scored windows).
 cat > "$tmp/small.yaml" <<EOF
 name: reporttest
 model: $MODEL
@@ -26,6 +27,9 @@ output:
 tasks:
   - name: passkey
     lengths: [384, 512]
+  - name: ppl
+    lengths: [1024]
+    samples: 1
 method:
   name: parallelcomp
   chunk_tokens: 128
@@ -52,7 +56,7 @@ for i in $imgs; do
 done
 if [ "$n_img" -ge 12 ] && [ $bad = 0 ]; then ok report_plots_nonempty; else
     notok report_plots_nonempty "$n_img images, $bad problems"; fi
-for want in score_vs_length_passkey prefill_vs_length speedup_vs_length peak_memory_vs_length kv_memory_vs_length \
+for want in score_vs_length_passkey ppl_vs_length prefill_vs_length speedup_vs_length peak_memory_vs_length kv_memory_vs_length \
     score_vs_kv_slots standard_vs_parallel _heatmap _class_map _class_ranges _layers; do
     grep -q "$want.png" "$tmp/report/index.html" || { notok "report_has_$want"; continue; }
     ok "report_has_$want"
@@ -60,7 +64,8 @@ done
 rm -f "$tmp/report/plots/prefill_vs_length.png" "$tmp/report/plots/prefill_vs_length.svg"
 if (cd "$tmp/report/plots" && gnuplot prefill_vs_length.gp 2>/dev/null) && [ -s "$tmp/report/plots/prefill_vs_length.png" ]; then
     ok report_gp_redraws; else notok report_gp_redraws; fi
-if grep -q "table-synthetic" "$tmp/report/index.html" && grep -q "table-speed" "$tmp/report/index.html"; then
+if grep -q "table-synthetic" "$tmp/report/index.html" && grep -q "table-speed" "$tmp/report/index.html" &&
+    grep -q "table-ppl" "$tmp/report/index.html"; then
     ok report_tables; else notok report_tables; fi
 
 # The report in a real browser: every image loads, no console error, a screenshot.
