@@ -9,14 +9,14 @@
 
 static const char FILLER[] = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.\n";
 
-static uint64_t splitmix64(uint64_t *s) {
+uint64_t splitmix64(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
 
-static int count_tokens(const tokenizer *tok, const char *text, int *n) {
+int count_tokens(const tokenizer *tok, const char *text, int *n) {
     int32_t *ids = NULL;
     size_t len = 0;
     if (tokenizer_encode(tok, text, strlen(text), 0, &ids, &len)) return -1;

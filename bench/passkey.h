@@ -22,6 +22,10 @@ int passkey_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed
 #define NUMBER_STRING_QUESTION "What is the sequence of digits?"
 int number_string_make(const tokenizer *tok, int n_tokens, double depth, uint64_t seed, passkey_sample *out);
 void passkey_free(passkey_sample *s);
+// Shared by the generated tasks (synthetic_tasks.c): the splitmix64 stream behind every key, and
+// the token count of a text (0 or -1 + error).
+uint64_t splitmix64(uint64_t *state);
+int count_tokens(const tokenizer *tok, const char *text, int *n);
 // Official rule (InfiniteBench compute_scores): the first run of digits in the prediction
 // equals the label. Returns 1 or 0.
 int passkey_score(const char *prediction, const char *label);

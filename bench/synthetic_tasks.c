@@ -28,22 +28,6 @@ int synthetic_is_task(const char *task) {
     return 0;
 }
 
-static uint64_t splitmix64(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static int count_tokens(const tokenizer *tok, const char *text, size_t len, int *n) {
-    int32_t *ids = NULL;
-    size_t got = 0;
-    if (tokenizer_encode(tok, text, len, 0, &ids, &got)) return -1;
-    free(ids);
-    *n = (int)got;
-    return 0;
-}
-
 // ---- kv_retrieval ---------------------------------------------------------------------------
 
 static void uuid4(uint64_t *s, char out[37]) {
@@ -75,7 +59,7 @@ static int kv_retrieval_make(const tokenizer *tok, int n_tokens, double depth, u
     // Tokens per pair measured on 1 and 9 pairs, then corrected on the real text (UUIDs tokenize unevenly).
     int t1, t9;
     char *d1 = kv_document(seed, 1, 0, key, value), *d9 = kv_document(seed, 9, 0, key, value);
-    int rc = count_tokens(tok, d1, strlen(d1), &t1) || count_tokens(tok, d9, strlen(d9), &t9);
+    int rc = count_tokens(tok, d1, &t1) || count_tokens(tok, d9, &t9);
     free(d1), free(d9);
     if (rc) return -1;
     double per = (t9 - t1) / 8.0;
@@ -86,7 +70,7 @@ static int kv_retrieval_make(const tokenizer *tok, int n_tokens, double depth, u
     for (int attempt = 0; attempt < 32 && hi > lo + 1; attempt++) {
         char *doc = kv_document(seed, n, 0, key, value);
         int got;
-        if (count_tokens(tok, doc, strlen(doc), &got)) return free(doc), -1;
+        if (count_tokens(tok, doc, &got)) return free(doc), -1;
         free(doc);
         if (got <= n_tokens) lo = n;
         else hi = n;
@@ -99,7 +83,7 @@ static int kv_retrieval_make(const tokenizer *tok, int n_tokens, double depth, u
     if (best_n < 1) return pcb_fail("kv_retrieval: %d tokens is too short for one key-value pair (%d tokens)", n_tokens, t1);
     int target = (int)(depth * (best_n - 1) + 0.5);
     char *doc = kv_document(seed, best_n, target, key, value);
-    if (count_tokens(tok, doc, strlen(doc), &out->n_tokens)) return free(doc), -1;
+    if (count_tokens(tok, doc, &out->n_tokens)) return free(doc), -1;
     out->context = doc, out->label = pcb_strdup(value);
     size_t len = strlen(key) + 80;
     out->input = pcb_malloc(len);
@@ -140,7 +124,7 @@ static char *haystack_text(const char *data_dir, char **names, int n, int first,
 static int needle_make(const tokenizer *tok, const char *data_dir, int n_tokens, double depth, int sample,
                        synthetic_sample *out) {
     int n_files, needle_n;
-    if (count_tokens(tok, " " NEEDLE_SENTENCE, strlen(" " NEEDLE_SENTENCE), &needle_n)) return -1;
+    if (count_tokens(tok, " " NEEDLE_SENTENCE, &needle_n)) return -1;
     if (n_tokens <= needle_n + 16) return pcb_fail("needle: %d tokens is too short for the needle (%d tokens)", n_tokens, needle_n);
     char **names = essay_files(data_dir, &n_files);
     if (!names) return -1;
@@ -168,7 +152,7 @@ static int needle_make(const tokenizer *tok, const char *data_dir, int n_tokens,
     free(cut);
     out->input = pcb_strdup(NEEDLE_QUESTION);
     out->label = pcb_strdup(NEEDLE_ANSWER);
-    return count_tokens(tok, out->context, strlen(out->context), &out->n_tokens);
+    return count_tokens(tok, out->context, &out->n_tokens);
 }
 
 // ---- dispatch -------------------------------------------------------------------------------
