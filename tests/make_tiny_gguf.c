@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "tiny_gguf.h"
+#include "bench/base/error.h"
+#include "tests/tiny_gguf.h"
 
 static void usage(void) {
     fprintf(stderr,

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_failed_checks_;
@@ -39,6 +40,21 @@ static const char *test_skip_reason_;
         test_skip_reason_ = why; \
         return;                  \
     } while (0)
+
+// Stop the current test as failed: what it needs is part of the project (a committed fixture,
+// the data folder), so its absence is a defect, never a reason to skip.
+#define FAIL_TEST(why)                                                       \
+    do {                                                                     \
+        fprintf(stderr, "  %s:%d: missing: %s\n", __FILE__, __LINE__, why); \
+        test_failed_checks_++;                                               \
+        return;                                                              \
+    } while (0)
+
+// The project's data folder: $PCB_DATA, else data/ of the checkout (tests run from its root).
+static inline const char *test_data_dir(void) {
+    const char *d = getenv("PCB_DATA");
+    return d && *d ? d : "data";
+}
 
 #define RUN_TEST(fn)                                                           \
     do {                                                                       \

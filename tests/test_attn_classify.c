@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attn_classify.h"
-#include "error.h"
-#include "test.h"
+#include "analysis/classify/attn_classify.h"
+#include "bench/base/error.h"
+#include "tests/test.h"
 
 // Heap rows of exactly `keys` floats, so ASan catches any read past the end.
 static float *row_alloc(int keys) { return calloc((size_t)keys, sizeof(float)); }

@@ -9,18 +9,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "attn_classes.h"
-#include "attn_log_read.h"
-#include "attn_log.h"
-#include "attn_record.h"
-#include "error.h"
-#include "forward.h"
-#include "kernels.h"
-#include "model.h"
-#include "pcomp.h"
-#include "test.h"
-#include "tiny_gguf.h"
-#include "tokenizer.h"
+#include "analysis/classify/attn_classes.h"
+#include "analysis/read/attn_log_read.h"
+#include "analysis/store/attn_log.h"
+#include "bench/sweep/attn_record.h"
+#include "bench/base/error.h"
+#include "bench/engine/forward.h"
+#include "kernels/kernels.h"
+#include "bench/model/model.h"
+#include "bench/method/pcomp.h"
+#include "tests/test.h"
+#include "tests/tiny_gguf.h"
+#include "bench/model/tokenizer.h"
 
 static char dir[64], tiny_path[96];
 static model *tiny;
@@ -316,9 +316,8 @@ static int multi_sink(const attn_class_row *r) { return r->label == ATTN_MULTI_S
 // Logs one sample of the real model under `method` and classifies it (head-averaged rows used).
 static int log_and_classify(model *m, tokenizer *tk, pcomp_method method, const char *path, attn_class_row **rows,
                             int *n) {
-    const char *data = getenv("PCB_DATA");
     char text_path[512];
-    snprintf(text_path, sizeof text_path, "%s/text/pg19/pg19_10985_infant_system.txt", data && *data ? data : "../shared/data");
+    snprintf(text_path, sizeof text_path, "%s/text/pg19/pg19_10985_infant_system.txt", test_data_dir());
     FILE *f = fopen(text_path, "rb");
     if (!f) return 1;
     char *buf = calloc(1, 30001);
@@ -376,7 +375,7 @@ static void test_real_model_patterns(void) {
     int b = a ? a : log_and_classify(m, tk, METHOD_PCW, pcw_path, &par, &n_par);
     if (a > 0 || b > 0) {
         tokenizer_free(tk), model_free(m);
-        SKIP_TEST("PG19 text not found beside the checkout (../shared/data)");
+        FAIL_TEST("PG19 text in the data folder");
     }
     CHECK_MSG(a == 0 && b == 0, "%s", pcb_last_error());
     int L = m->cfg.n_layers;

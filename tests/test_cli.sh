@@ -4,7 +4,7 @@
 set -u
 PCB=${1:-./pcbench}
 MODEL=${PCB_MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
-DATA=${PCB_DATA:-../shared/data}
+DATA=${PCB_DATA:-data}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -92,8 +92,30 @@ assert 5 < d['ppl'] < 200, d" 2>>"$tmp/err"; then ok ppl_json; else notok ppl_js
     expect_fail speed_empty_text "empty.txt.*no tokens" $PCB speed --text "$tmp/empty.txt"
     expect_fail ppl_bad_ctx "expects an integer" $PCB ppl --ctx 1 "$book"
 else
-    skip ppl_json "PG19 data not found at $DATA"
+    notok ppl_json "the project data lacks $book"
 fi
+
+# The data folder and the default model are found beside the binary wherever pcbench starts,
+# and when they are not there the error names every place tried.
+if [ -f "$MODEL" ]; then
+    pcb_abs=$(cd "$(dirname "$PCB")" && pwd)/$(basename "$PCB")
+    if (cd "$tmp" && env -u PCB_MODEL -u PCB_DATA "$pcb_abs" info --json > "$tmp/info.json" 2> "$tmp/err") &&
+        grep -q '"file":"[^"]*/models/SmolLM2-135M-Instruct.Q4_1.gguf"' "$tmp/info.json" && clean_stderr "$tmp/err"; then
+        ok default_model_from_other_dir; else notok default_model_from_other_dir "$(head -c 400 "$tmp/err")"; fi
+    printf 'Frank went south.' > "$tmp/ctx.txt"
+    if (cd "$tmp" && env -u PCB_MODEL -u PCB_DATA "$pcb_abs" pcomp --context ctx.txt --question "Who went south?" \
+        --task narrativeqa -n 2 --json > "$tmp/pc.json" 2> "$tmp/err") && clean_stderr "$tmp/err"; then
+        ok data_from_other_dir; else notok data_from_other_dir "$(head -c 400 "$tmp/err")"; fi
+else
+    skip default_model_from_other_dir "no model at $MODEL (make model)"
+fi
+mkdir -p "$tmp/alone"
+cp "$PCB" "$tmp/alone/pcbench"
+expect_fail default_model_places "default model not found; tried \\\$PCB_MODEL \\(not set\\), $tmp/alone/models/SmolLM2-135M-Instruct.Q4_1.gguf, $tmp/alone/../share/pcbench/models/" \
+    env -u PCB_MODEL "$tmp/alone/pcbench" info
+expect_fail data_places "data folder not found; tried \\\$PCB_DATA \\(not set\\), $tmp/alone/data, $tmp/alone/../share/pcbench/data" \
+    env -u PCB_DATA "$tmp/alone/pcbench" passkey -m "$MODEL" --lengths 256
+expect_fail model_env_missing "PCB_MODEL=$tmp/none.gguf is not a file" env PCB_MODEL="$tmp/none.gguf" "$PCB" info
 
 if run_ok "$tmp/tok.json" $PCB tokenize --special -p "<|im_start|>user" --json && python3 -c "
 import json; d=json.load(open('$tmp/tok.json')); assert d['tokens'][0] == 1 and d['n'] == 2, d" 2>>"$tmp/err"; then

@@ -99,8 +99,7 @@ expect_fail shard_out_of_range "shard '2/2': want I/N" $PCB run "$cfg" --shard 2
 
 # Bad input. A data folder of our own: LongBench JSONL with a malformed line in the middle.
 mkdir -p "$tmp/data/longbench"
-ln -s "$(cd "$(dirname "$0")/../.." && pwd)/shared/data/parallelcomp_config" "$tmp/data/parallelcomp_config" 2>/dev/null ||
-    ln -s "$(pwd)/../shared/data/parallelcomp_config" "$tmp/data/parallelcomp_config"
+ln -s "$(cd "$(dirname "$0")/.." && pwd)/data/parallelcomp_config" "$tmp/data/parallelcomp_config"
 {
     echo '{"input": "Who wrote the letter?", "context": "Passage 1:\nAnna wrote the letter to Ben in May.", "answers": ["Anna"], "length": 9, "dataset": "hotpotqa", "language": "en", "all_classes": null, "_id": "s1"}'
     echo '{"input": "Who got the letter?", "context": "Passage 1:\nAnna wrote'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of `pcbench tables`: a results file made with the sqlite3 CLI in the store's
-# schema (analysis/results_store.c, user_version 1) and one in the older schema of the first demo
+# schema (analysis/store/results_store.c, user_version 1) and one in the older schema of the first demo
 # files; Markdown / LaTeX / JSON cells, and bad input (no --db, missing file, not a results file,
 # unknown --format), each a clear message and a non-zero exit.
 set -u

@@ -1,14 +1,14 @@
-// Experiment-config loader (bench/config.c) on the fixtures in tests/configs/ and configs/demo.yaml,
-// and SHA-256 (bench/sha256.c) on the FIPS 180-4 vectors. Run from the repository root.
+// Experiment-config loader (bench/sweep/config.c) on the fixtures in tests/configs/ and configs/demo.yaml,
+// and SHA-256 (bench/base/sha256.c) on the FIPS 180-4 vectors. Run from the repository root.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "error.h"
-#include "sha256.h"
-#include "test.h"
+#include "bench/sweep/config.h"
+#include "bench/base/error.h"
+#include "bench/base/sha256.h"
+#include "tests/test.h"
 
 #define FIXTURES "tests/configs/"
 

@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend_cuda.h"
-#include "error.h"
-#include "forward.h"
-#include "kernels.h"
-#include "kv_cache.h"
-#include "model.h"
-#include "pcomp.h"
-#include "test.h"
-#include "tokenizer.h"
+#include "bench/engine/backend_cuda.h"
+#include "bench/base/error.h"
+#include "bench/engine/forward.h"
+#include "kernels/kernels.h"
+#include "bench/engine/kv_cache.h"
+#include "bench/model/model.h"
+#include "bench/method/pcomp.h"
+#include "tests/test.h"
+#include "bench/model/tokenizer.h"
 #ifdef PCB_HAVE_CUDA
-#include "kernels_cuda.h"
+#include "kernels/kernels_cuda.h"
 #endif
 
 static char no_gpu[256];
@@ -362,9 +362,8 @@ static int load_models(void) {
 }
 
 static int32_t *text_tokens(int want, int *got) {
-    const char *data = getenv("PCB_DATA");
     char path[512];
-    snprintf(path, sizeof path, "%s/text/pg19/pg19_10985_infant_system.txt", data && *data ? data : "../shared/data");
+    snprintf(path, sizeof path, "%s/text/pg19/pg19_10985_infant_system.txt", test_data_dir());
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     char *buf = calloc(1, 400001);
@@ -383,7 +382,7 @@ static void test_model_logits_agree(void) {
     if (!load_models()) SKIP_TEST("default model not available (make model)");
     int n;
     int32_t *ids = text_tokens(600, &n);
-    if (!ids || n < 600) SKIP_TEST("PG19 text not found beside the checkout (../shared/data)");
+    if (!ids || n < 600) FAIL_TEST("PG19 text in the data folder");
     enum { ROWS = 64 };
     int32_t pos[600], rows[ROWS];
     for (int i = 0; i < n; i++) pos[i] = i;
@@ -425,7 +424,7 @@ static void test_parallelcomp_same_choices(void) {
     if (!load_models()) SKIP_TEST("default model not available (make model)");
     int n;
     int32_t *ids = text_tokens(3032, &n);
-    if (!ids || n < 3032) SKIP_TEST("PG19 text not found beside the checkout (../shared/data)");
+    if (!ids || n < 3032) FAIL_TEST("PG19 text in the data folder");
     pcomp_input in;
     CHECK(pcomp_input_from_tokens(tok, ids, 3000, ids + 3000, 32, &in) == 0);
     pcomp_options o;

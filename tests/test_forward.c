@@ -5,13 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "forward.h"
-#include "kernels.h"
-#include "model.h"
-#include "perplexity.h"
-#include "test.h"
-#include "tiny_gguf.h"
+#include "bench/base/error.h"
+#include "bench/engine/forward.h"
+#include "kernels/kernels.h"
+#include "bench/model/model.h"
+#include "bench/method/perplexity.h"
+#include "tests/test.h"
+#include "tests/tiny_gguf.h"
 
 static model *tiny;
 static char tiny_path[64];

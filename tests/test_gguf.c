@@ -9,12 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "gguf.h"
-#include "test.h"
-#include "tiny_gguf.h"
+#include "bench/base/error.h"
+#include "bench/model/gguf.h"
+#include "tests/test.h"
+#include "tests/tiny_gguf.h"
 
-#include "fuzz/fuzz_gguf.c"   // fuzz_gguf_check(): the fuzz target's checks, reused below
+#include "tests/fuzz/fuzz_gguf.c"   // fuzz_gguf_check(): the fuzz target's checks, reused below
 
 #define MODEL_PATH "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -849,7 +849,7 @@ static void test_random_mutations(void) {
 // The committed fuzz seeds stay valid files.
 static void test_fuzz_seeds_parse(void) {
     DIR *d = opendir("tests/fuzz/seeds");
-    if (!d) SKIP_TEST("tests/fuzz/seeds not found (run from the repo root)");
+    if (!d) FAIL_TEST("tests/fuzz/seeds (run from the repo root)");
     int count = 0;
     struct dirent *e;
     while ((e = readdir(d))) {

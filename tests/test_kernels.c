@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gguf.h"
-#include "kernels.h"
-#include "tiny_gguf.h"
-#include "test.h"
+#include "bench/model/gguf.h"
+#include "kernels/kernels.h"
+#include "tests/tiny_gguf.h"
+#include "tests/test.h"
 
 static uint64_t rng_state = 12345;
 static float frand(void) {  // uniform in [-1, 1)

@@ -1,4 +1,4 @@
-// LongBench loaders on the shared data: raw JSONL (every record), MiniLongBench prompts split
+// LongBench loaders on the project data (data/): raw JSONL (every record), MiniLongBench prompts split
 // back into context and question by LongBench's templates (re-assembling them must give the
 // prompt byte for byte), malformed records reported with their line and skipped.
 #include <stdio.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "longbench_data.h"
-#include "test.h"
+#include "bench/base/error.h"
+#include "bench/tasks/longbench_data.h"
+#include "tests/test.h"
 
 static char data[512];
 
@@ -19,7 +19,7 @@ static int have_data(void) {
 }
 
 static void test_raw_jsonl(void) {
-    if (!have_data()) SKIP_TEST("shared data not found (../shared/data)");
+    if (!have_data()) FAIL_TEST("the data folder (longbench/)");
     char p[600];
     snprintf(p, sizeof p, "%s/longbench/multi_news.jsonl", data);
     task_samples s;
@@ -64,7 +64,7 @@ static const char *english[] = {"narrativeqa", "qasper", "multifieldqa_en", "hot
                                 "passage_retrieval_en", "lcc", "repobench-p"};
 
 static void test_minilongbench_split(void) {
-    if (!have_data()) SKIP_TEST("shared data not found (../shared/data)");
+    if (!have_data()) FAIL_TEST("the data folder (longbench/)");
     char cfg[600], p[700];
     snprintf(cfg, sizeof cfg, "%s/longbench/config", data);
     int total = 0, failed = 0;
@@ -102,8 +102,7 @@ static void test_minilongbench_split(void) {
 }
 
 int main(void) {
-    const char *d = getenv("PCB_DATA");
-    snprintf(data, sizeof data, "%s", d && *d ? d : "../shared/data");
+    snprintf(data, sizeof data, "%s", test_data_dir());
     RUN_TEST(test_raw_jsonl);
     RUN_TEST(test_malformed_lines);
     RUN_TEST(test_minilongbench_split);

@@ -1,6 +1,6 @@
 // LongBench / InfiniteBench metrics (bench/metrics*.c): hand-worked cases, values from the official
 // Python code (tests/golden/metric_golden.json, written by tests/golden/make_metric_golden.py) and
-// the example predictions shipped with MiniLongBench (shared data, skipped when absent).
+// the example predictions shipped with MiniLongBench (the project data; missing data fails).
 //
 // Golden tolerance: |C - Python| <= 1e-9 per value. The C code repeats Python's floating-point
 // operations in the same order, so the results are in fact bit-identical; the test reports how
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "metrics.h"
-#include "metrics_text.h"
-#include "test.h"
+#include "bench/base/error.h"
+#include "bench/tasks/metrics.h"
+#include "bench/tasks/metrics_text.h"
+#include "tests/test.h"
 
 #define GOLDEN_TOL 1e-9
 
@@ -331,9 +331,8 @@ static void test_golden_cases(void) {
 // and as the task score.
 static void test_golden_minilongbench(void) {
     cJSON *doc = load_json("tests/golden/metric_golden.json");
-    if (!doc) SKIP_TEST("tests/golden/metric_golden.json missing");
-    const char *env = getenv("PCB_DATA");
-    const char *data = env && *env ? env : "../shared/data";
+    if (!doc) FAIL_TEST("tests/golden/metric_golden.json");
+    const char *data = test_data_dir();
     golden_stats st = {0};
     int tasks = 0;
     const cJSON *t;
@@ -344,7 +343,7 @@ static void test_golden_minilongbench(void) {
         cJSON *samples = load_json(path);
         if (!samples) {
             cJSON_Delete(doc);
-            SKIP_TEST("MiniLongBench files not found beside the checkout (../shared/data)");
+            FAIL_TEST("MiniLongBench files in the data folder");
         }
         const cJSON *expected = cJSON_GetObjectItem(t, "expected");
         CHECK(cJSON_GetArraySize(samples) == cJSON_GetArraySize(expected));

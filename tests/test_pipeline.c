@@ -7,16 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "calibration.h"
-#include "error.h"
-#include "forward.h"
-#include "kernels.h"
-#include "kv_evict.h"
-#include "model.h"
-#include "pcomp.h"
-#include "test.h"
-#include "tiny_gguf.h"
-#include "tokenizer.h"
+#include "bench/method/calibration.h"
+#include "bench/base/error.h"
+#include "bench/engine/forward.h"
+#include "kernels/kernels.h"
+#include "bench/method/kv_evict.h"
+#include "bench/model/model.h"
+#include "bench/method/pcomp.h"
+#include "tests/test.h"
+#include "tests/tiny_gguf.h"
+#include "bench/model/tokenizer.h"
 
 static model *tiny;
 static tokenizer *tok;

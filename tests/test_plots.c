@@ -9,14 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attn_classes.h"
-#include "attn_export.h"
-#include "attn_log.h"
-#include "attn_log_read.h"
-#include "error.h"
-#include "gnuplot.h"
-#include "plots_attn.h"
-#include "test.h"
+#include "analysis/classify/attn_classes.h"
+#include "analysis/report/attn_export.h"
+#include "analysis/store/attn_log.h"
+#include "analysis/read/attn_log_read.h"
+#include "bench/base/error.h"
+#include "analysis/report/gnuplot.h"
+#include "analysis/report/plots_attn.h"
+#include "tests/test.h"
 
 static char dir[64];
 static int have_gnuplot;

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "results_read.h"
-#include "results_store.h"
-#include "test.h"
+#include "bench/base/error.h"
+#include "analysis/read/results_read.h"
+#include "analysis/store/results_store.h"
+#include "tests/test.h"
 
 static char dir[64];
 

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "results_store.h"
-#include "test.h"
+#include "bench/base/error.h"
+#include "analysis/store/results_store.h"
+#include "tests/test.h"
 
 static char dir[64];
 

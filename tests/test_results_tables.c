@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "results_read.h"
-#include "results_store.h"
-#include "results_tables.h"
-#include "test.h"
+#include "bench/base/error.h"
+#include "analysis/read/results_read.h"
+#include "analysis/store/results_store.h"
+#include "analysis/report/results_tables.h"
+#include "tests/test.h"
 
 #define MIB (1024 * 1024)
 #define GOLDEN_MD "tests/golden/tables_small.md"

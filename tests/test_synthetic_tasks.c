@@ -1,19 +1,16 @@
-// Generated tasks (bench/synthetic_tasks.h) with the default model's tokenizer: lengths in tokens,
+// Generated tasks (bench/tasks/synthetic_tasks.h) with the default model's tokenizer: lengths in tokens,
 // needle depths, determinism, distinct keys per grid cell, labels found where they were put, and
 // the scorers on hand-worked predictions.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "gguf.h"
-#include "synthetic_tasks.h"
-#include "test.h"
+#include "bench/base/error.h"
+#include "bench/model/gguf.h"
+#include "bench/tasks/synthetic_tasks.h"
+#include "tests/test.h"
 
-static const char *data_dir(void) {
-    const char *d = getenv("PCB_DATA");
-    return d && *d ? d : "../shared/data";
-}
+static const char *data_dir(void) { return test_data_dir(); }
 
 static gguf_file g;
 static tokenizer *tok;

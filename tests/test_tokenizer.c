@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "gguf.h"
-#include "test.h"
-#include "tokenizer.h"
+#include "bench/base/error.h"
+#include "bench/model/gguf.h"
+#include "tests/test.h"
+#include "bench/model/tokenizer.h"
 
 // ---------------------------------------------------------------------------------------------
 // A minimal GGUF writer (metadata only), local so these tests depend on nothing else.
@@ -77,7 +77,7 @@ static void gb_free(gb *b) {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-// GPT-2 bytes_to_unicode(), written independently of bench/tokenizer.c (as in the Python).
+// GPT-2 bytes_to_unicode(), written independently of bench/model/tokenizer.c (as in the Python).
 static uint32_t ref_byte_to_cp(int byte) {
     int bs[256], n = 0;
     for (int b = '!'; b <= '~'; b++) bs[n++] = b;
@@ -477,10 +477,10 @@ static const struct {
 
 static void test_spm_stories260k(void) {
     const char *path = getenv("PCB_TOK512");
-    if (!path || !*path) path = "/work/shared/models/stories260K/tok512.bin";
+    if (!path || !*path) path = "tests/fixtures/stories260K/tok512.bin";
     size_t size;
     char *buf = read_file(path, &size);
-    if (!buf) SKIP_TEST("stories260K tok512.bin not found (set PCB_TOK512)");
+    if (!buf) FAIL_TEST("tests/fixtures/stories260K/tok512.bin");
     // llama2.c format: int max_len, then per token: float score, int len, bytes. Its exporter
     // wrote "▁" as " " and <s>/</s> as "\n<s>\n"/"\n</s>\n": undo that.
     enum { N = 512 };
@@ -767,7 +767,7 @@ static void test_golden(void) {
     if (!gpath || !*gpath) gpath = "tests/golden/tokens.json";
     size_t size;
     char *json = read_file(gpath, &size);
-    if (!json) SKIP_TEST("tests/golden/tokens.json not found");
+    if (!json) FAIL_TEST("tests/golden/tokens.json");
     gguf_file g;
     tokenizer *t;
     int rc = open_model(&g, &t);

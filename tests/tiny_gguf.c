@@ -1,4 +1,4 @@
-#include "tiny_gguf.h"
+#include "tests/tiny_gguf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "bench/base/error.h"
 
 // ---- growable byte buffer ------------------------------------------------------------------
 typedef struct {

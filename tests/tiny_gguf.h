@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gguf.h"
+#include "bench/model/gguf.h"
 
 // ---- writer ----------------------------------------------------------------------------
 typedef struct tg_writer tg_writer;

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 static int visible(int32_t kp, int32_t kc, int32_t qp, int32_t qs) { return kp <= qp && (qs < 0 || kc == qs); }
 

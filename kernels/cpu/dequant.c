@@ -2,9 +2,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
-// ggml type ids (same numbers as bench/gguf.h; kernels/ does not include bench headers).
+// ggml type ids (same numbers as bench/model/gguf.h; kernels/ does not include bench headers).
 enum { T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q8_0 = 8, T_BF16 = 30 };
 #define QK 32
 

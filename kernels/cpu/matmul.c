@@ -4,7 +4,7 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 void matmul_wt(float *out, const float *x, const float *w, int n, int d_in, int d_out) {
     int nt = kernels_num_threads();

@@ -8,7 +8,7 @@
 #include <immintrin.h>
 #endif
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 enum { T_Q4_1 = 3, T_Q8_0 = 8 };
 #define QK 32

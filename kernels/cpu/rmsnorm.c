@@ -1,7 +1,7 @@
 // RMSNorm: y = x / sqrt(mean(x^2) + eps) * weight, per row.
 #include <math.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 void rmsnorm(float *out, const float *x, const float *weight, int n, int d, float eps) {
 #pragma omp parallel for if (n > 16)

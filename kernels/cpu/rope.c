@@ -2,7 +2,7 @@
 // permuted by the converter so that rotation pairs are adjacent elements (2i, 2i+1).
 #include <math.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 void rope_interleaved(float *x, const int32_t *pos, int n, int n_heads, int head_dim, float theta) {
     int half = head_dim / 2;

@@ -1,7 +1,7 @@
 // Selection kernels of KV eviction: max-pooling of slot scores and top-k slot indices.
 #include <stdlib.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 void maxpool1d(float *out, const float *in, int n, int kernel) {
     int half = kernel / 2;

@@ -3,7 +3,7 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 static int n_threads = 0;
 

@@ -11,7 +11,7 @@
 #include <cuda_pipeline.h>
 #include <mma.h>
 
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 using namespace nvcuda;
 

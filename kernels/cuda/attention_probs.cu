@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 #define THREADS 128
 #define ROWS_PER_PASS 16

@@ -3,7 +3,7 @@
 #include <cublas_v2.h>
 #include <dlfcn.h>
 
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 typedef cublasStatus_t (*create_fn)(cublasHandle_t *);
 typedef cublasStatus_t (*set_stream_fn)(cublasHandle_t, cudaStream_t);

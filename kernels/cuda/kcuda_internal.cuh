@@ -6,7 +6,7 @@
 #include <cuda_runtime.h>
 
 extern "C" {
-#include "kernels_cuda.h"
+#include "kernels/kernels_cuda.h"
 }
 
 cudaStream_t kcuda_stream(void);

@@ -1,5 +1,5 @@
 // KV-cache data movement on the device: storing a call's keys/values and gathering kept slots.
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 __global__ static void kv_store_kernel(__nv_bfloat16 *kd, __nv_bfloat16 *vd, const float *k, const float *v, long long total,
                                        int kv_dim, int head, int head_dim) {

@@ -1,7 +1,7 @@
 // Row and elementwise ops of the forward pass, fp32 like the CPU path (kernels/cpu).
 #include <math.h>
 
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 __global__ static void embed_kernel(float *x, const __nv_bfloat16 *table, const int32_t *tokens, int dim) {
     const __nv_bfloat16 *row = table + (size_t)tokens[blockIdx.x] * dim;

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 static char g_error[512];
 static cudaStream_t g_stream;

@@ -1,7 +1,7 @@
 // Selection on the device (KV eviction): max-pooling of scores and top-k indices.
 #include <cub/cub.cuh>
 
-#include "kcuda_internal.cuh"
+#include "kernels/cuda/kcuda_internal.cuh"
 
 __global__ static void maxpool_kernel(float *out, const float *in, int n, int half) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;

@@ -40,7 +40,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_MODEL = os.path.join(REPO, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
-DATA = "/work/shared/data/text"
+DATA = os.path.join(REPO, "data", "text")
 
 PROBE_SEED = 1234
 N_PROBE = 32

@@ -20,12 +20,12 @@ Output sections:
                "infinitebench" (get_score_one with the label list; numbers as JSON text),
                "task_score" (round(100 * sum / n, 2));
   minilongbench  per-sample expected scores of the example predictions shipped with MiniLongBench
-               (../shared/data/longbench/minilongbench), all tasks except the jieba ones.
+               (data/longbench/minilongbench), all tasks except the jieba ones.
 
 Usage (from the repository root):
   pip install rouge==1.0.1 fuzzywuzzy==0.18.0 rouge-score==0.1.2
-  python3 tests/golden/make_metric_golden.py [--data ../shared/data] [--out tests/golden/metric_golden.json]
-  python3 tests/golden/make_metric_golden.py --unicode-tables   # C tables for bench/metrics_text.c
+  python3 tests/golden/make_metric_golden.py [--data data] [--out tests/golden/metric_golden.json]
+  python3 tests/golden/make_metric_golden.py --unicode-tables   # C tables for bench/tasks/metrics_text.c
 """
 import argparse
 import difflib
@@ -184,7 +184,7 @@ dataset2metric = {
     "repobench-p": code_sim_score,
 }
 
-# Our names for the metric functions (bench/metrics.c metric_name()).
+# Our names for the metric functions (bench/tasks/metrics.c metric_name()).
 METRIC_FUNCS = {
     "qa_f1": qa_f1_score,
     "rouge": rouge_score,
@@ -742,7 +742,7 @@ def minilongbench(data_dir):
 
 
 # ============================================================================================
-# Unicode tables for bench/metrics_text.c
+# Unicode tables for bench/tasks/metrics_text.c
 
 def unicode_tables_c():
     N = 0x110000
@@ -816,7 +816,7 @@ def unicode_tables_c():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default="../shared/data", help="shared data folder (for MiniLongBench)")
+    ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"), help="the project data folder (for MiniLongBench)")
     ap.add_argument("--out", default="tests/golden/metric_golden.json")
     ap.add_argument("--unicode-tables", action="store_true", help="print the C tables and exit")
     args = ap.parse_args()

@@ -14,7 +14,7 @@ import sys
 
 import sentencepiece as spm
 
-MODEL = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/models/stories260K/tok512.model"
+MODEL = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/stories260K/tok512.model"
 CASES = [
     "Hello world",
     "Once upon a time, there was a little girl named Lily.",
