@@ -12,6 +12,7 @@
 
 #include "bench/cli/cli.h"
 #include "bench/base/error.h"
+#include "bench/base/paths.h"
 #include "bench/engine/forward.h"
 #include "bench/engine/generate.h"
 #include "kernels/kernels.h"
@@ -171,7 +172,7 @@ static void test_golden_ppl_slice(void) {
 
 int main(void) {
     kernels_set_num_threads(0);
-    const char *path = getenv("PCB_MODEL") ? getenv("PCB_MODEL") : PCB_DEFAULT_MODEL;
+    const char *path = getenv("PCB_MODEL") ? getenv("PCB_MODEL") : "models/" PCB_DEFAULT_MODEL_FILE;
     golden = load_json("tests/golden/logits.json");
     if (!golden) {
         fprintf(stderr, "tests/golden/logits.json: %s\n", pcb_last_error());

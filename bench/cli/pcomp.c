@@ -179,10 +179,15 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     if (pcomp_input_from_prompt(tok, &p, &in)) goto out;
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops);
-    const char *base = strrchr(c.model_path, '/');
-    attn_record_request rq = {.path = log_path, .model = base ? base + 1 : c.model_path, .sample_id = sample_id,
-                              .rows = (int)rows, .generated = generated};
-    if (attn_record_run(&rq, m, tok, &in, &o, stops, n_stop, &res, &answer)) goto out;
+    if (log_path) {
+        const char *base = strrchr(c.model_path, '/');
+        attn_record_request rq = {.path = log_path, .model = base ? base + 1 : c.model_path,
+                                  .sample_id = sample_id, .rows = (int)rows, .generated = generated};
+        if (attn_record_run(&rq, m, tok, &in, &o, stops, n_stop, &res, &answer)) goto out;
+    } else {
+        if (pcomp_run(m, &in, &o, stops, n_stop, &res)) goto out;
+        answer = tokenizer_decode(tok, res.answer, res.n_answer, 0);
+    }
     if (pcomp_resolve(m, &in, &o)) goto out;  // resolved knobs for the report
     if (c.json) {
         cJSON *j = result_json(&o, &res, answer, in.n_doc);

@@ -146,7 +146,7 @@ static int load(const char *config, const char **overrides, int n_over, int shar
                 experiment_config *c, run_plan *p, char *data) {
     *p = (run_plan){0};
     if (config_load(config, overrides, n_over, c)) return -1;
-    if (!c->model || !c->model[0]) {
+    if (!c->model[0]) {
         char path[PATH_MAX];
         if (pcb_default_model(path, sizeof path)) return pcb_fail_context("%s: model", config);
         free(c->model);

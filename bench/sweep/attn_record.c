@@ -97,11 +97,6 @@ int attn_record_layer(void *user, int step, int layer, const float *attn, int st
 int attn_record_run(const attn_record_request *q, const model *m, const tokenizer *tok, const pcomp_input *in,
                     const pcomp_options *o, const int32_t *stops, int n_stop, pcomp_result *res, char **answer) {
     *answer = NULL;
-    if (!q->path) {
-        if (pcomp_run(m, in, o, stops, n_stop, res)) return -1;
-        *answer = tokenizer_decode(tok, res->answer, res->n_answer, 0);
-        return 0;
-    }
     pcomp_options resolved = *o;
     if (pcomp_resolve(m, in, &resolved)) return -1;
     char canonical[1024], hash[17];

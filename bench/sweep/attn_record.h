@@ -26,11 +26,12 @@ void attn_record_init(attn_record *r, attn_log *log, const model_config *c);
 int attn_record_layer(void *user, int step, int layer, const float *attn, int stride, const kv_cache *cache);
 void attn_record_free(attn_record *r);
 
-// One sample through the pipeline, its attention written to an HDF5 log while it runs (path NULL:
-// a plain run). The log is written to <path>.tmp and renamed when complete; on failure nothing
-// is left. *answer: the decoded answer (malloc'ed).
+// One sample through the pipeline with the attention observer attached, its attention written to
+// an HDF5 log while it runs (callers without a log run pcomp_run directly: the observer costs a
+// probe per layer). The log is written to <path>.tmp and renamed when complete; on failure
+// nothing is left. *answer: the decoded answer (malloc'ed).
 typedef struct {
-    const char *path;                  // the .h5 file, or NULL
+    const char *path;                  // the .h5 file
     const char *model, *model_sha256;  // file attributes (sha256 may be NULL)
     const char *sample_id;             // [A-Za-z0-9_.-]+
     const char *config_hash, *config;  // variant identity; NULL: from the resolved options

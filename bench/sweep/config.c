@@ -887,6 +887,7 @@ int config_load(const char *path, const char *const *overrides, int n_overrides,
     out->path = pcb_strdup(path);
     set_defaults(&L);
     if (walk_map(&L, root, "", "", NULL)) goto done;
+    if (!out->model) out->model = pcb_strdup("");  // no model: the default one (bench/base/paths.h)
     if (make_variants(&L)) goto done;
     rc = 0;
 done:

@@ -148,18 +148,19 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
     if (pcomp_input_from_prompt(tok, &pp, &in)) goto out;
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops);
-    char log_path[1400];
-    attn_record_request rq = {.model = c->model, .model_sha256 = p->model_sha256, .sample_id = "0",
-                              .config_hash = v->hash, .config = v->canonical, .rows = v->attention_log.rows,
-                              .generated = v->attention_log.generated};
     if (v->attention_log.enabled) {  // one file per row: a resumed sweep never appends to a half-written log
-        char dir[1200];
+        char dir[1200], log_path[1400];
         snprintf(dir, sizeof dir, "%s/%s", c->attn_dir, c->name);
         mkdir(c->attn_dir, 0777), mkdir(dir, 0777);
         snprintf(log_path, sizeof log_path, "%s/%.16s.h5", dir, r->row_key);
-        rq.path = log_path;
+        attn_record_request rq = {.path = log_path, .model = c->model, .model_sha256 = p->model_sha256,
+                                  .sample_id = "0", .config_hash = v->hash, .config = v->canonical,
+                                  .rows = v->attention_log.rows, .generated = v->attention_log.generated};
+        if (attn_record_run(&rq, m, tok, &in, &opt, stops, n_stop, &res, prediction)) goto out;
+    } else {
+        if (pcomp_run(m, &in, &opt, stops, n_stop, &res)) goto out;
+        *prediction = tokenizer_decode(tok, res.answer, res.n_answer, 0);
     }
-    if (attn_record_run(&rq, m, tok, &in, &opt, stops, n_stop, &res, prediction)) goto out;
     *score = row_score(pt, &t, *prediction);
     static char kept[4096];
     kept_json(&res, kept, sizeof kept);
