@@ -20,6 +20,14 @@ LDLIBS   = -lopenblas -lpcre2-8 -lcjson -lyaml $(shell pkg-config --libs hdf5 2>
 PCBENCH ?= pcbench
 MODEL   ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 
+# CI builds (CI=true) treat every warning as an error; WERROR=1 does the same locally.
+ifeq ($(CI),true)
+WERROR  ?= 1
+endif
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+
 BUILD   ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
