@@ -47,15 +47,26 @@ endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 # Ampere and Hopper machine code, plus PTX for newer GPUs (the attention kernel needs bf16 WMMA: sm_80+).
 NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+# The engine's CUDA side (bench/engine/*_cuda.c) is built with the kernels; without them
+# bench/engine/backend_cuda_absent.c answers in its place (bench/engine/backend.h). Only this
+# block decides: no source asks whether it has CUDA.
+ENGINE_CUDA_SRC := $(wildcard bench/engine/*_cuda.c)
+ENGINE_NO_CUDA_SRC := bench/engine/backend_cuda_absent.c
+HAVE_CUDA :=
 ifneq ($(NVCC),)
 ifneq ($(wildcard $(CUDA_HOME)/lib64/libcudart_static.a),)
 ifneq ($(CU_SRC),)
-CFLAGS   += -DPCB_HAVE_CUDA
+HAVE_CUDA := 1
 CU_OBJ    = $(CU_SRC:%.cu=$(BUILD)/%.o)
 # Static runtime: the binary runs (and reports "no GPU") where libcudart is not installed.
 LDLIBS   += -L$(CUDA_HOME)/lib64 -lcudart_static -lrt -ldl -lpthread -lstdc++
 endif
 endif
+endif
+ifeq ($(HAVE_CUDA),1)
+LIB_SRC  := $(filter-out $(ENGINE_NO_CUDA_SRC),$(LIB_SRC))
+else
+LIB_SRC  := $(filter-out $(ENGINE_CUDA_SRC),$(LIB_SRC))
 endif
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
@@ -79,6 +90,14 @@ $(BUILD)/%.o: %.cu
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o $(LDLIBS)
+
+# tests/test_cuda.c calls the CUDA kernels directly; without them a stand-in of that name
+# reports its tests as skipped, with the reason.
+ifneq ($(HAVE_CUDA),1)
+$(BUILD)/tests/test_cuda: tests/skip_cuda.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+endif
 
 $(BUILD)/tests/make_tiny_gguf: tests/make_tiny_gguf.c $(LIB_OBJ) $(BUILD)/tests/tiny_gguf.o
 	@mkdir -p $(dir $@)

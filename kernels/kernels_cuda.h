@@ -1,5 +1,5 @@
-// CUDA side of the kernel interface (kernels/cuda/*.cu), callable from C. Built when nvcc is
-// found (PCB_HAVE_CUDA); every function is usable only after kcuda_init() succeeded.
+// CUDA side of the kernel interface (kernels/cuda/*.cu), callable from C. Built only when the
+// Makefile finds nvcc; every function but kcuda_describe is usable only after kcuda_init() succeeded.
 // Storage is bf16 (weights, KV cache, GEMM inputs) with fp32 accumulation; activations that
 // the CPU path keeps in fp32 (residual stream, q/k before the cache, MLP gate) stay fp32.
 // Pointers named d_* are device pointers. Functions return 0, or -1 with kcuda_error() set.
@@ -18,6 +18,9 @@ typedef uint16_t bf16_t;
 int kcuda_init(void);           // device 0, stream, cuBLAS (loaded with dlopen)
 const char *kcuda_error(void);  // the last failure, naming the call
 int kcuda_device_name(char *out, size_t cap);
+// Without kcuda_init: "<name> (N devices, compute X.Y, M GiB, CUDA runtime R)" or "no CUDA device
+// (why)". Returns the number of devices.
+int kcuda_describe(char *out, size_t cap);
 
 // ---- memory (every allocation is counted: in use and peak, for the memory columns) ----------
 // A caching allocator: freed blocks are reused by later allocations of their size class (no

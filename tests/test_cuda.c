@@ -4,12 +4,14 @@
 // summation order differs), 5e-4 for attention (its probabilities pass through bf16 before the
 // P.V product). Then the default model end to end: top-1 agreement of logits, and parallelcomp
 // keeping the same chunks and KV slots as on the CPU. Every test skips, saying why, where no
-// GPU (or no CUDA build) is present.
+// GPU is usable. Built only with the CUDA engine (it calls the kernels directly); a build
+// without it runs tests/skip_cuda.c under this name instead (Makefile).
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine/backend_cuda.h"
 #include "bench/base/error.h"
+#include "bench/engine/backend.h"
+#include "bench/engine/cuda_internal.h"
 #include "bench/engine/forward.h"
 #include "kernels/kernels.h"
 #include "bench/engine/kv_cache.h"
@@ -17,14 +19,10 @@
 #include "bench/method/pcomp.h"
 #include "tests/test.h"
 #include "bench/model/tokenizer.h"
-#ifdef PCB_HAVE_CUDA
 #include "kernels/kernels_cuda.h"
-#endif
 
 static char no_gpu[256];
 static int have_gpu;
-
-#ifdef PCB_HAVE_CUDA
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static float frand(void) {  // uniform [-1, 1)
@@ -349,7 +347,7 @@ static int load_models(void) {
     if (state) return state > 0;
     const char *path = getenv("PCB_MODEL");
     if (!path || !*path) path = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
-    if (!(cpu_m = model_load(path)) || !(gpu_m = model_load(path)) || model_to_cuda(gpu_m) ||
+    if (!(cpu_m = model_load(path)) || !(gpu_m = model_load(path)) || backend_select(gpu_m, BACKEND_CUDA) ||
         !(tok = tokenizer_from_gguf(&cpu_m->gguf))) {
         fprintf(stderr, "  model: %s\n", pcb_last_error());
         model_free(cpu_m), model_free(gpu_m), tokenizer_free(tok);
@@ -473,11 +471,8 @@ static void test_parallelcomp_same_choices(void) {
     free(ids);
 }
 
-#endif  // PCB_HAVE_CUDA
-
 int main(void) {
-    have_gpu = backend_cuda_available(no_gpu, sizeof no_gpu);
-#ifdef PCB_HAVE_CUDA
+    have_gpu = backend_available(BACKEND_CUDA, no_gpu, sizeof no_gpu);
     RUN_TEST(test_row_ops);
     RUN_TEST(test_gemm);
     RUN_TEST(test_attention);
@@ -486,9 +481,5 @@ int main(void) {
     RUN_TEST(test_model_logits_agree);
     RUN_TEST(test_parallelcomp_same_choices);
     model_free(cpu_m), model_free(gpu_m), tokenizer_free(tok);
-#else
-    printf("skip - test_cuda: %s\n", no_gpu);
-    test_n_skip_++;
-#endif
     return test_n_fail_ ? 1 : 0;
 }

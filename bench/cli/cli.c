@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine/backend_cuda.h"
 #include "bench/base/error.h"
+#include "bench/engine/backend.h"
 #include "bench/base/paths.h"
 #include "kernels/kernels.h"
 
@@ -74,10 +74,12 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_common *c, const cli_o
         if (is_model) {
             c->model_path = v;
         } else if (is_backend) {
-            if (backend_parse(v, &c->cuda)) {
+            backend_kind kind;
+            if (backend_parse(v, &kind)) {
                 fprintf(stderr, "pcbench %s: --backend: %s\n", cmd, pcb_last_error());
                 return 2;
             }
+            c->cuda = kind == BACKEND_CUDA;
         } else if (is_threads) {
             long t;
             cli_opt th = common_threads;
@@ -103,7 +105,7 @@ int cli_model_path_ok(const cli_common *c) { return c->model_path ? 0 : pcb_fail
 model *cli_load_model(const cli_common *c) {
     if (cli_model_path_ok(c)) return NULL;
     model *m = model_load(c->model_path);
-    if (m && c->cuda && model_to_cuda(m)) {
+    if (m && backend_select(m, c->cuda ? BACKEND_CUDA : BACKEND_CPU)) {
         model_free(m);
         return NULL;
     }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "bench/cli/cli.h"
-#include "bench/engine/cuda_info.h"
+#include "bench/engine/backend.h"
 #include "bench/base/error.h"
 #include "bench/model/gguf.h"
 #include "bench/model/model.h"
@@ -26,7 +26,7 @@ int cmd_info(int argc, char **argv) {
         return cli_error("info");
     }
     char cuda[256];
-    cuda_describe(cuda, sizeof cuda);
+    backend_describe_device(cuda, sizeof cuda);
     if (c.json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", c.model_path);

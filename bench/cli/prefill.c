@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine/backend_cuda.h"
+#include "bench/engine/backend.h"
 #include "bench/cli/cli.h"
 #include "bench/cli/pcomp_knobs.h"
 #include "bench/base/error.h"
@@ -14,9 +14,6 @@
 #include "bench/method/pcomp.h"
 #include "bench/base/sysinfo.h"
 #include "bench/model/tokenizer.h"
-#ifdef PCB_HAVE_CUDA
-#include "kernels/kernels_cuda.h"
-#endif
 
 #define QUERY_TOKENS 32
 
@@ -140,17 +137,13 @@ int cmd_prefill(int argc, char **argv) {
                 pcomp_input in;
                 pcomp_input_from_tokens(tok, ids, n - QUERY_TOKENS, ids + n - QUERY_TOKENS, QUERY_TOKENS, &in);
                 peak_rss_reset();
-#ifdef PCB_HAVE_CUDA
-                if (m->cuda) kcuda_peak_reset();
-#endif
+                backend_peak_reset(m);
                 pcomp_state st;
                 pcomp_result res;
                 int bad = pcomp_prefill(m, &in, &o[mi], &st, &res);
                 size_t p = peak_rss_bytes();
                 if (p > peak) peak = p;
-#ifdef PCB_HAVE_CUDA
-                if (m->cuda && kcuda_peak_bytes() > dev_peak) dev_peak = kcuda_peak_bytes();
-#endif
+                if (backend_peak_bytes(m) > dev_peak) dev_peak = backend_peak_bytes(m);
                 times[rep] = res.prefill_ms, kv_peak = res.kv_peak_bytes, chunks = res.n_chunks, kept = res.n_kept;
                 pcomp_state_free(&st), pcomp_result_free(&res), pcomp_input_free(&in);
                 if (bad) {
@@ -174,13 +167,13 @@ int cmd_prefill(int argc, char **argv) {
                 cJSON_AddNumberToObject(j, "kept_chunks", kept);
                 cJSON_AddNumberToObject(j, "threads", kernels_num_threads());
                 cJSON_AddNumberToObject(j, "peak_device_bytes", (double)dev_peak);
-                cJSON_AddStringToObject(j, "backend", m->cuda ? "cuda" : "cpu");
+                cJSON_AddStringToObject(j, "backend", backend_name(m));
                 cJSON_AddStringToObject(j, "model", random_shape ? m->cfg.name : c.model_path);
                 cli_print_json(j);
             } else
                 printf("%-18s %7d %4d %11.0f %7.2fx %7.0f MiB %6.0f MiB %3d/%-3d%s\n", method_items[mi], n, reps, ms,
-                       base_ms / ms, (m->cuda ? dev_peak : peak) / 1048576.0, kv_peak / 1048576.0, kept, chunks,
-                       m->cuda ? " (device peak)" : "");
+                       base_ms / ms, (backend_on_device(m) ? dev_peak : peak) / 1048576.0, kv_peak / 1048576.0, kept,
+                       chunks, backend_on_device(m) ? " (device peak)" : "");
             fflush(stdout);
         }
     }

@@ -9,7 +9,7 @@
 
 #include "bench/cli/cli.h"
 #include "bench/sweep/config.h"
-#include "bench/engine/cuda_info.h"
+#include "bench/engine/backend.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
 #include "kernels/kernels.h"
@@ -179,7 +179,7 @@ int cmd_run(int argc, char **argv) {
     if (sha256_file(config, config_sha)) goto out;
     snprintf(shard, sizeof shard, "%d/%d", si, sn);
     gethostname(host, sizeof host - 1);
-    if (mc.cuda) cuda_describe(device, sizeof device);
+    if (mc.cuda) backend_describe_device(device, sizeof device);
     int64_t run = results_begin_run(s, &(results_run_info){.config_name = c.name, .config_path = config, .config_sha256 = config_sha,
                                                            .code_version = PCB_VERSION, .backend = c.backend,
                                                            .device = device, .threads = kernels_num_threads(),

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine/backend_cuda.h"
 #include "bench/base/error.h"
+#include "bench/engine/backend_internal.h"
 #include "kernels/kernels.h"
 
 // Query rows (tokens) per attention task; the task holds this many rows for each query head
@@ -19,8 +19,8 @@
 
 kv_cache *model_new_cache(const model *m) {
     const model_config *c = &m->cfg;
-    return m->cuda ? kv_cache_new_device(c->n_layers, c->n_kv_heads, c->head_dim)
-                   : kv_cache_new(c->n_layers, c->n_kv_heads, c->head_dim);
+    return backend_on_device(m) ? kv_cache_new_device(c->n_layers, c->n_kv_heads, c->head_dim)
+                                : kv_cache_new(c->n_layers, c->n_kv_heads, c->head_dim);
 }
 
 // forward_attn.row_probs on the CPU: attention_block with full rows over the slots.
@@ -178,9 +178,9 @@ static int validate(const model *m, const kv_cache *cache, const forward_batch *
     if (b->n <= 0) return pcb_fail("forward: empty batch");
     if (cache->n_layers != c->n_layers || cache->n_kv_heads != c->n_kv_heads || cache->head_dim != c->head_dim)
         return pcb_fail("forward: cache shape does not match the model");
-    if (cache->device != (m->cuda != NULL))
+    if (cache->device != backend_on_device(m))
         return pcb_fail("forward: the cache is on the %s but the model on the %s", cache->device ? "GPU" : "host",
-                        m->cuda ? "GPU" : "host");
+                        backend_on_device(m) ? "GPU" : "host");
     for (int i = 0; i < b->n; i++) {
         if (b->tokens[i] < 0 || b->tokens[i] >= c->vocab_size)
             return pcb_fail("forward: token id %d at row %d is outside the vocabulary (0..%d)", b->tokens[i], i,
@@ -200,7 +200,11 @@ static int validate(const model *m, const kv_cache *cache, const forward_batch *
 
 int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     if (validate(m, cache, b)) return -1;
-    if (m->cuda) return forward_cuda(m, cache, b);
+    return backend_of(m)->forward(m, cache, b);
+}
+
+// The CPU engine's forward pass (the CUDA one is forward_cuda.c).
+static int forward_cpu(const model *m, kv_cache *cache, const forward_batch *b) {
     const model_config *c = &m->cfg;
     int n = b->n, dim = c->dim, hd = c->head_dim;
     int qd = c->n_heads * hd, kvd = c->n_kv_heads * hd, ffn = c->ffn_dim;
@@ -275,6 +279,8 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b) {
     free(h2);
     return rc;
 }
+
+const backend_ops backend_cpu = {.kind = BACKEND_CPU, .name = "cpu", .forward = forward_cpu};
 
 int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos,
                      float *last_logits) {

@@ -1,5 +1,5 @@
-// Transformer forward pass (Llama architecture) on CPU, or on the GPU when the model's weights
-// are there (backend_cuda.h; same semantics). Tokens carry explicit position ids
+// Transformer forward pass (Llama architecture) on the model's engine: the CPU, or the GPU
+// after backend_select (bench/engine/backend.h; same semantics). Tokens carry explicit position ids
 // (that is how ParallelComp's position reuse is expressed) and an optional sequence id that
 // restricts which cache slots they see, so several chunks can be prefilled in one call.
 #ifndef PCB_FORWARD_H

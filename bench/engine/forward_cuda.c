@@ -2,17 +2,13 @@
 // KV cache, fp32 activations and accumulation, cuBLAS GEMMs and the fused attention kernel.
 // Probes and hooks see exactly what they see on the CPU: probabilities are computed on the
 // device and handed to the same callbacks, with the cache's host-side slot metadata.
-#include "bench/engine/backend_cuda.h"
-
-#ifdef PCB_HAVE_CUDA
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/engine/cuda_internal.h"
 #include "kernels/kernels_cuda.h"
-#include "bench/engine/model_cuda_internal.h"
 
 // MLP rows per pass: bounds the [rows, ffn] activations of a long prefill (3 x 8192 x 14336
 // floats for an 8B model) while keeping the GEMMs large enough to run at full speed.
@@ -147,7 +143,7 @@ static int mlp(cuda_forward *f, const cuda_layer *w, const model_config *c) {
 }
 
 static int logits(cuda_forward *f, const forward_batch *b, const model_config *c) {
-    const cuda_weights *w = f->m->cuda;
+    const cuda_weights *w = f->m->backend_weights;
     int nl = b->n_logit_rows, dim = c->dim;
     int32_t *d_rows = upload_rows(b->logit_rows, nl);
     float *d_logits = kcuda_malloc(sizeof(float) * (size_t)nl * c->vocab_size);
@@ -162,7 +158,7 @@ static int logits(cuda_forward *f, const forward_batch *b, const model_config *c
 
 int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
     const model_config *c = &m->cfg;
-    const cuda_weights *w = m->cuda;
+    const cuda_weights *w = m->backend_weights;
     int n = b->n, dim = c->dim, hd = c->head_dim, qd = c->n_heads * hd, kvd = c->n_kv_heads * hd;
     float scale = 1.0f / sqrtf((float)hd);
     if (c->n_kv_heads > KCUDA_MAX_KV_HEADS) return pcb_fail("forward (cuda): %d KV heads > %d", c->n_kv_heads, KCUDA_MAX_KV_HEADS);
@@ -215,5 +211,3 @@ int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
     release(&f);
     return rc ? -1 : 0;
 }
-
-#endif

@@ -29,7 +29,8 @@ typedef struct {
 } kv_cache;
 
 kv_cache *kv_cache_new(int n_layers, int n_kv_heads, int head_dim);
-// A cache on the GPU (needs a CUDA build and kcuda_init()).
+// A cache on the GPU (model_new_cache makes one for a model on the CUDA engine); its device
+// side is the engine's (kv_cache_cuda.c).
 kv_cache *kv_cache_new_device(int n_layers, int n_kv_heads, int head_dim);
 void kv_cache_free(kv_cache *c);
 kv_head *kv_cache_head(const kv_cache *c, int layer, int kv_head_index);
@@ -48,11 +49,6 @@ int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep);
 kv_cache *kv_cache_concat(kv_cache *const *caches, int n);
 // Appends src's slots after dst's in every head (dst grows exactly). -1 on a shape mismatch.
 int kv_cache_append(kv_cache *dst, const kv_cache *src);
-// Device caches: appends n slots to every head of `layer` from this call's device K/V rows
-// [n, n_kv_heads * head_dim] (fp32, stored as bf16), with host metadata pos/chunk/doc [n] and
-// the device copies d_pos/d_chunk [n]. Space must have been reserved. -1 + error on failure.
-int kv_cache_append_device(kv_cache *c, int layer, const float *d_k, const float *d_v, int n, const int32_t *pos,
-                           const int32_t *chunk, const int32_t *doc, const int32_t *d_pos, const int32_t *d_chunk);
 // Deep copy.
 kv_cache *kv_cache_clone(const kv_cache *c);
 // Drops every slot but keeps the allocation, for reuse by a same-sized next sequence.

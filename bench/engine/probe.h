@@ -1,7 +1,10 @@
 // Attention probe: a request to observe, for chosen layers and query rows of one forward
 // call, the attention probabilities of every query head over its KV head's cache slots.
-// One mechanism for three users: KV eviction (window scores), attention-bias calibration
-// (extremely attended tokens) and the attention log.
+// Its user is KV eviction (kv_evict.c: SnapKV / PyramidKV window scores, H2O column sums, and
+// parallelcomp's eviction); the tests use it as an independent reference. Calibration and the
+// attention log read attention rows through forward_attn.row_probs in the before_attention hook
+// instead (forward.h): calibration evicts before the layer's attention, and the log sees the
+// cache as calibration left it.
 #ifndef PCB_PROBE_H
 #define PCB_PROBE_H
 

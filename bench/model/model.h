@@ -44,7 +44,7 @@ typedef struct {
     quant_view qwq, qwk, qwv, qwo, qw_gate, qw_up, qw_down;
 } layer_weights;
 
-typedef struct cuda_weights cuda_weights;  // bench/engine/model_cuda_internal.h
+typedef struct backend_ops backend_ops;  // bench/engine/backend.h
 
 typedef struct model {
     model_config cfg;
@@ -57,8 +57,11 @@ typedef struct model {
     size_t weight_bytes; // float32 bytes held
     uint64_t n_tensors_used;
     int quant_decode;    // 1 (default): single-row matmuls read the GGUF blocks directly
-    cuda_weights *cuda;  // set: weights are on the GPU and forward() runs there (bench/engine/backend_cuda.h)
-    // Set by the engine backend that holds a copy of the weights (the model room knows no backend).
+    // The engine that runs the model, chosen once after loading (bench/engine/backend.h's
+    // backend_select; NULL: the CPU), and that engine's own copy of the weights, which
+    // free_backend releases. The model room knows no engine.
+    const backend_ops *backend;
+    void *backend_weights;
     void (*free_backend)(struct model *m);
 } model;
 

@@ -13,9 +13,7 @@
 #include "bench/tasks/prompt_templates.h"
 #include "bench/tasks/synthetic_tasks.h"
 #include "bench/base/sysinfo.h"
-#ifdef PCB_HAVE_CUDA
-#include "kernels/kernels_cuda.h"
-#endif
+#include "bench/engine/backend.h"
 
 // One row's prompt and gold answers, as text.
 typedef struct {
@@ -77,19 +75,10 @@ static void kept_json(const pcomp_result *r, char *buf, size_t size) {
 // Peaks are per row: host VmHWM and the GPU allocator's peak start again before each one.
 static void peaks_reset(const model *m) {
     peak_rss_reset();
-#ifdef PCB_HAVE_CUDA
-    if (m->cuda) kcuda_peak_reset();
-#endif
-    (void)m;
+    backend_peak_reset(m);
 }
 
-static int64_t device_peak(const model *m) {
-#ifdef PCB_HAVE_CUDA
-    if (m->cuda) return (int64_t)kcuda_peak_bytes();
-#endif
-    (void)m;
-    return 0;
-}
+static int64_t device_peak(const model *m) { return (int64_t)backend_peak_bytes(m); }
 
 // Perplexity protocol (DESIGN decision 18): the first `length` tokens of the book are one window:
 // document, PPL_QUERY_TOKENS of query, PPL_CONTINUATION predicted tokens. Score = the window's PPL.

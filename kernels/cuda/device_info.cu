@@ -1,8 +1,11 @@
-// CUDA device query, compiled only when nvcc is present. The CUDA backend grows here.
+// What `pcbench info` and results files say about the GPU. Asks the runtime directly, without
+// kcuda_init (no stream, no cuBLAS), so it answers even where no device can be used.
 #include <cuda_runtime.h>
 #include <stdio.h>
 
-extern "C" int pcb_cuda_describe(char *out, size_t cap) {
+#include "kernels/cuda/kcuda_internal.cuh"
+
+extern "C" int kcuda_describe(char *out, size_t cap) {
     int n = 0;
     cudaError_t err = cudaGetDeviceCount(&n);
     if (err == cudaErrorInsufficientDriver || err == cudaErrorNoDevice || (err == cudaSuccess && n == 0)) {

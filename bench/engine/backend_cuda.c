@@ -1,29 +1,31 @@
-#include "bench/engine/backend_cuda.h"
-
+// The CUDA engine's entry: whether a GPU is usable, a model's weights copied there (or random
+// ones made there), its device memory counters; forward_cuda.c runs the forward pass.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/base/error.h"
-#ifdef PCB_HAVE_CUDA
+#include "bench/engine/backend_internal.h"
+#include "bench/engine/cuda_internal.h"
 #include "kernels/kernels_cuda.h"
-#include "bench/engine/model_cuda_internal.h"
-#endif
 
-int backend_parse(const char *name, int *is_cuda) {
-    if (!strcmp(name, "cpu")) return *is_cuda = 0, 0;
-    if (!strcmp(name, "cuda")) return *is_cuda = 1, 0;
-    return pcb_fail("unknown backend '%s' (expected cpu or cuda)", name);
+static size_t weight_bytes(const model *m) {
+    const cuda_weights *w = m->backend_weights;
+    return w ? w->bytes : 0;
 }
 
-#ifdef PCB_HAVE_CUDA
+const backend_ops backend_cuda = {.kind = BACKEND_CUDA, .name = "cuda", .on_device = 1, .forward = forward_cuda,
+                                  .weight_bytes = weight_bytes, .peak_reset = kcuda_peak_reset,
+                                  .peak_bytes = kcuda_peak_bytes};
 
-int backend_cuda_available(char *why, size_t cap) {
+int cuda_available(char *why, size_t cap) {
     if (kcuda_init() == 0) return 1;
     snprintf(why, cap, "%s", kcuda_error());
     return 0;
 }
+
+void backend_describe_device(char *out, size_t cap) { kcuda_describe(out, cap); }
 
 static bf16_t *upload_matrix(const float *host, size_t n, int *rc) {
     if (*rc) return NULL;
@@ -54,8 +56,30 @@ static size_t layer_matrix_elems(const model_config *c, size_t *sizes) {
     return sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4] + sizes[5] + sizes[6];
 }
 
-int model_to_cuda(model *m) {
-    if (m->cuda) return 0;
+static void weights_free(model *m) {
+    cuda_weights *w = m->backend_weights;
+    if (!w) return;
+    kcuda_sync();
+    for (int l = 0; l < w->n_layers; l++) {
+        kcuda_free(w->layers[l].attn_norm), kcuda_free(w->layers[l].ffn_norm);
+        for (int i = 0; i < 7; i++) kcuda_free(w->layers[l].mat[i]);
+    }
+    if (w->output != w->token_embd) kcuda_free(w->output);
+    kcuda_free(w->token_embd);
+    kcuda_free(w->output_norm);
+    free(w->layers);
+    free(w);
+    m->backend = NULL, m->backend_weights = NULL, m->free_backend = NULL;  // back on the CPU
+}
+
+// The engine runs the model from here on; weights_free undoes that (model_free calls it).
+static void attach(model *m, cuda_weights *w) {
+    m->backend = &backend_cuda;
+    m->backend_weights = w;
+    m->free_backend = weights_free;
+}
+
+int cuda_select(model *m) {
     if (kcuda_init()) return pcb_fail("%s", kcuda_error());
     const model_config *c = &m->cfg;
     size_t before = kcuda_bytes_in_use(), sizes[7];
@@ -74,32 +98,13 @@ int model_to_cuda(model *m) {
         for (int i = 0; i < 7; i++) d->mat[i] = upload_matrix(src[i], sizes[i], &rc);
     }
     w->bytes = kcuda_bytes_in_use() - before;
-    m->cuda = w;
-    m->free_backend = model_cuda_free;
+    attach(m, w);
     if (rc) {
-        model_cuda_free(m);
+        weights_free(m);
         return pcb_fail("%s: moving the weights to the GPU: %s", m->gguf.path[0] ? m->gguf.path : "model", kcuda_error());
     }
     return 0;
 }
-
-void model_cuda_free(model *m) {
-    cuda_weights *w = m->cuda;
-    if (!w) return;
-    kcuda_sync();
-    for (int l = 0; l < w->n_layers; l++) {
-        kcuda_free(w->layers[l].attn_norm), kcuda_free(w->layers[l].ffn_norm);
-        for (int i = 0; i < 7; i++) kcuda_free(w->layers[l].mat[i]);
-    }
-    if (w->output != w->token_embd) kcuda_free(w->output);
-    kcuda_free(w->token_embd);
-    kcuda_free(w->output_norm);
-    free(w->layers);
-    free(w);
-    m->cuda = NULL;
-}
-
-size_t model_cuda_weight_bytes(const model *m) { return m->cuda ? m->cuda->bytes : 0; }
 
 typedef struct {
     const char *name;
@@ -163,8 +168,7 @@ model *model_random_cuda(const char *shape, uint64_t seed) {
         }
     }
     w->bytes = kcuda_bytes_in_use() - before;
-    m->cuda = w;
-    m->free_backend = model_cuda_free;
+    attach(m, w);
     if (rc) {
         pcb_fail("random %s model on the GPU: %s", shape, kcuda_error());
         model_free(m);
@@ -172,28 +176,3 @@ model *model_random_cuda(const char *shape, uint64_t seed) {
     }
     return m;
 }
-
-#else  // no CUDA in this build
-
-int backend_cuda_available(char *why, size_t cap) {
-    snprintf(why, cap, "this pcbench was built without CUDA (nvcc not found at build time)");
-    return 0;
-}
-int model_to_cuda(model *m) {
-    (void)m;
-    return pcb_fail("--backend cuda: this pcbench was built without CUDA (nvcc not found at build time)");
-}
-void model_cuda_free(model *m) { (void)m; }
-size_t model_cuda_weight_bytes(const model *m) { return 0; }
-model *model_random_cuda(const char *shape, uint64_t seed) {
-    (void)shape, (void)seed;
-    pcb_fail("random GPU models need a CUDA build");
-    return NULL;
-}
-const char *model_random_shapes(void) { return "(none: no CUDA build)"; }
-int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
-    (void)m, (void)cache, (void)b;
-    return pcb_fail("forward: this pcbench was built without CUDA");
-}
-
-#endif
