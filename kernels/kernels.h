@@ -7,7 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// ---- dequantisation (ggml block formats; type ids as in bench/model/gguf.h) ------------------
+// ---- ggml tensor types --------------------------------------------------------------------
+// Element type ids in ggml's numbering (as GGUF files store them): the ones pcbench reads.
+// Defined here, once: bench/model/gguf.h uses them too.
+typedef enum {
+    GGML_TYPE_F32 = 0, GGML_TYPE_F16 = 1, GGML_TYPE_Q4_0 = 2, GGML_TYPE_Q4_1 = 3,
+    GGML_TYPE_Q8_0 = 8, GGML_TYPE_BF16 = 30
+} ggml_type;
+
+// ---- dequantisation (ggml block formats) --------------------------------------------------
 // Converts n elements (a whole number of blocks) to float32. Returns 0, -1 for an unknown type.
 int dequantize_row(int ggml_type, const void *src, float *dst, int64_t n);
 float fp16_to_fp32(uint16_t h);

@@ -140,6 +140,35 @@ if run_ok "$tmp/budget.out" $PCB run "$cfg" output.db="$tmp/budget.sqlite" metho
 err=$(sqlite3 "$tmp/budget.sqlite" "SELECT error FROM samples" 2>/dev/null)
 if echo "$err" | grep -qi "budget"; then ok impossible_budget_message; else notok impossible_budget_message "$err"; fi
 
+# method.topk_chunks set by the config (here swept) is the value used, also on passkey, whose
+# per-task default (1 chunk) applies only when the knob is not set. 512 tokens make 4+ chunks.
+cat > "$tmp/topk.yaml" <<EOF
+name: topk
+model: $MODEL
+threads: 2
+tasks:
+  - name: passkey
+    lengths: [512]
+    max_new_tokens: 8
+method:
+  name: parallelcomp
+  chunk_tokens: 128
+sweep:
+  method.topk_chunks: [1, 2]
+EOF
+kept_of() {  # "topk_chunks kept;" per done row with at least 4 chunks
+    sqlite3 "$1" "SELECT substr(v.canonical, instr(v.canonical, 'method.topk_chunks=') + 19, 1),
+                  length(s.kept_chunks) - length(replace(s.kept_chunks, ',', '')) + 1
+                  FROM samples s JOIN variants v USING (variant_hash) WHERE s.status = 'done' AND s.n_chunks >= 4
+                  ORDER BY 1" 2>/dev/null | tr '|\n' ' ;'
+}
+if run_ok "$tmp/topk.out" $PCB run "$tmp/topk.yaml" output.db="$tmp/topk.sqlite" &&
+    [ "$(kept_of "$tmp/topk.sqlite")" = "1 1;2 2;" ]; then ok topk_sweep_is_used_on_passkey; else
+    notok topk_sweep_is_used_on_passkey "topk, kept: $(kept_of "$tmp/topk.sqlite") $(tail -2 "$tmp/err")"; fi
+if run_ok "$tmp/topk1.out" $PCB run "$tmp/topk.yaml" output.db="$tmp/topk_unset.sqlite" sweep={} &&
+    [ "$(kept_of "$tmp/topk_unset.sqlite")" = "3 1;" ]; then ok topk_unset_takes_task_default; else
+    notok topk_unset_takes_task_default "topk, kept: $(kept_of "$tmp/topk_unset.sqlite") $(tail -2 "$tmp/err")"; fi
+
 # -m / -t / --backend are overrides of model / threads / backend.
 expect_fail common_model_option_is_override "nope.gguf" $PCB status "$cfg" -m "$tmp/nope.gguf"
 expect_fail common_threads_option_is_override "command line 'threads=2000'" $PCB status "$cfg" -t 2000

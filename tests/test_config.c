@@ -317,7 +317,7 @@ static void test_error_range(void) {
     expect_error("err_range.yaml", 2, "threads", "out of range (expected an int in 0..1024)");
     expect_error("err_range_list.yaml", 4, "tasks.0.lengths[1]", "out of range");
     expect_error("err_range_float.yaml", 5, "method.h2o_heavy", "out of range (expected a number in 0..1)");
-    expect_error("err_range_beta.yaml", 5, "method.pyramid_beta", "expected a number > 0");
+    expect_error("err_range_beta.yaml", 5, "method.pyramid_beta", "expected a number >= 1");
     expect_error("err_even_pool.yaml", 5, "method.pool_kernel", "8 is even");
     expect_error("err_layers.yaml", 7, "method.calibration.layers", "A > B");
     expect_error("err_layers_format.yaml", 6, "method.calibration.layers", "not a layer range");
@@ -369,6 +369,36 @@ static void test_error_sweep(void) {
 }
 
 // ---- overrides ---------------------------------------------------------------------------------
+
+// Which knobs a variant had set (file, override, sweep): the per-task topk default applies only
+// where topk_chunks was not set, while the canonical text stays the same either way.
+static void test_knobs_given(void) {
+    experiment_config c;
+    if (load_ok(FIXTURES "valid_min.yaml", NULL, 0, &c)) return;
+    for (int i = 0; i < KNOB_COUNT; i++) CHECK_MSG(!c.variants[0].given[i], "%s", knob_get(i)->key);
+    char *unset = pcb_strdup(c.variants[0].canonical);
+    config_free(&c);
+    const char *explicit_default[] = {"method.topk_chunks=3"};
+    if (!load_ok(FIXTURES "valid_min.yaml", explicit_default, 1, &c)) {
+        CHECK(c.variants[0].given[KNOB_TOPK_CHUNKS] && !c.variants[0].given[KNOB_CAPACITY]);
+        CHECK(!strcmp(c.variants[0].canonical, unset));
+        config_free(&c);
+    }
+    const char *swept[] = {"sweep.method.topk_chunks=[1, 2]"};
+    if (!load_ok(FIXTURES "valid_min.yaml", swept, 1, &c)) {
+        CHECK(c.n_variants == 2 && c.variants[0].given[KNOB_TOPK_CHUNKS] && c.variants[1].given[KNOB_TOPK_CHUNKS]);
+        CHECK(c.variants[1].method.topk_chunks == 2 && !c.variants[1].given[KNOB_METHOD]);
+        config_free(&c);
+    }
+    // In the file (valid_sweep.yaml sets method.capacity and the calibration; it sweeps method.name).
+    if (!load_ok(FIXTURES "valid_sweep.yaml", NULL, 0, &c)) {
+        const config_variant *v = &c.variants[c.n_variants - 1];
+        CHECK(v->given[KNOB_CAPACITY] && v->given[KNOB_METHOD] && v->given[KNOB_CALIB_ENABLED]);
+        CHECK(!v->given[KNOB_TOPK_CHUNKS] && !v->given[KNOB_ATTN_ROWS]);
+        config_free(&c);
+    }
+    free(unset);
+}
 
 static void test_overrides(void) {
     experiment_config c;
@@ -469,6 +499,7 @@ int main(void) {
     RUN_TEST(test_error_duplicate_missing);
     RUN_TEST(test_error_yaml);
     RUN_TEST(test_error_sweep);
+    RUN_TEST(test_knobs_given);
     RUN_TEST(test_overrides);
     RUN_TEST(test_override_errors);
     return test_summary();

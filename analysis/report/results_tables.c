@@ -7,19 +7,14 @@
 #include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/base/names.h"
 
-// LongBench's own task order and the categories of its paper (Table 2 groups columns by them).
-static const char *const LONGBENCH[] = {"narrativeqa", "qasper",   "multifieldqa_en", "hotpotqa",
-                                        "2wikimqa",    "musique",  "gov_report",      "qmsum",
-                                        "multi_news",  "trec",     "triviaqa",        "samsum",
-                                        "passage_count", "passage_retrieval_en", "lcc", "repobench-p"};
-static const char *const LONGBENCH_GROUP[] = {"Single-Doc QA", "Single-Doc QA", "Single-Doc QA", "Multi-Doc QA",
-                                              "Multi-Doc QA",  "Multi-Doc QA",  "Summarization", "Summarization",
-                                              "Summarization", "Few-shot",      "Few-shot",      "Few-shot",
-                                              "Synthetic",     "Synthetic",     "Code",          "Code"};
-enum { N_LONGBENCH = sizeof LONGBENCH / sizeof *LONGBENCH };
-static const char *const SYNTHETIC[] = {"passkey", "number_string", "kv_retrieval", "needle"};
-enum { N_SYNTHETIC = sizeof SYNTHETIC / sizeof *SYNTHETIC };
+// Table columns follow the task table (bench/base/names.c): LongBench in its own order with the
+// categories of its paper (Table 2 groups columns by them), then the generated tasks.
+static int task_of_kind(const char *task, pcb_task_kind kind) {
+    const pcb_task *t = pcb_task_find(task);
+    return t && t->kind == kind;
+}
 
 static char *fmt(const char *f, ...) PCB_PRINTF(1, 2);
 static char *fmt(const char *f, ...) {
@@ -34,14 +29,8 @@ static char *fmt(const char *f, ...) {
     return s;
 }
 
-static int task_index(const char *const *list, int n, const char *task) {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(list[i], task)) return i;
-    return -1;
-}
-
-static int is_longbench(const results_row *r, void *ctx) { return task_index(LONGBENCH, N_LONGBENCH, r->task) >= 0; }
-static int is_synthetic(const results_row *r, void *ctx) { return task_index(SYNTHETIC, N_SYNTHETIC, r->task) >= 0; }
+static int is_longbench(const results_row *r, void *ctx) { return task_of_kind(r->task, TASK_LONGBENCH); }
+static int is_synthetic(const results_row *r, void *ctx) { return task_of_kind(r->task, TASK_GENERATED); }
 static int is_ppl(const results_row *r, void *ctx) { return results_task_is_ppl(r->task); }
 
 void results_format_length(int len, char *buf, size_t size) {
@@ -199,12 +188,14 @@ static void build_longbench(const results_db *db, results_tables *ts) {
             ts, lens[l] ? fmt("longbench_%s", len) : pcb_strdup("longbench"),
             fmt("LongBench (score = 100 × mean of the official per-sample metric; avg = mean of the task columns)%s%s%s",
                 lens[l] ? "; contexts cut to the first " : "", lens[l] ? len : "", lens[l] ? " tokens" : ""));
-        for (int k = 0; k < N_LONGBENCH; k++) {
+        for (int k = 0; k < pcb_n_tasks; k++) {
+            const pcb_task *tk = &pcb_tasks[k];
             int present = 0;
-            for (int i = 0; i < n && !present; i++) present = g[i].context_length == lens[l] && !strcmp(g[i].task, LONGBENCH[k]);
+            for (int i = 0; i < n && !present && tk->kind == TASK_LONGBENCH; i++)
+                present = g[i].context_length == lens[l] && !strcmp(g[i].task, tk->name);
             if (present)
-                add_col(t, pcb_strdup(LONGBENCH[k]), LONGBENCH_GROUP[k], pcb_strdup(LONGBENCH[k]),
-                        pcb_strdup(LONGBENCH[k]), LONGBENCH[k], lens[l], RT_SCORE);
+                add_col(t, pcb_strdup(tk->name), tk->group, pcb_strdup(tk->name), pcb_strdup(tk->name), tk->name, lens[l],
+                        RT_SCORE);
         }
         add_avg_col(t);
         add_rows(t, db, g, n, lens[l]);
@@ -222,17 +213,19 @@ static void build_synthetic(const results_db *db, results_tables *ts) {
         results_table *t = new_table(ts, pcb_strdup("synthetic"),
                                      pcb_strdup("InfiniteBench synthetic tasks and needle (score = 100 × mean over depths "
                                                 "and samples; avg = mean of the columns)"));
-        for (int k = 0; k < N_SYNTHETIC; k++) {
+        for (int k = 0; k < pcb_n_tasks; k++) {
+            const char *task = pcb_tasks[k].name;
+            if (pcb_tasks[k].kind != TASK_GENERATED) continue;
             results_group *mine = pcb_malloc((size_t)n * sizeof *mine);
             int m = 0, n_len;
             for (int i = 0; i < n; i++)
-                if (!strcmp(g[i].task, SYNTHETIC[k])) mine[m++] = g[i];
+                if (!strcmp(g[i].task, task)) mine[m++] = g[i];
             int *lens = distinct_lengths(mine, m, &n_len);
             for (int l = 0; l < n_len; l++) {
                 char len[32];
                 results_format_length(lens[l], len, sizeof len);
-                add_col(t, fmt("%s %s", SYNTHETIC[k], len), SYNTHETIC[k], pcb_strdup(len), fmt("%s %s", SYNTHETIC[k], len),
-                        SYNTHETIC[k], lens[l], RT_SCORE);
+                add_col(t, fmt("%s %s", task, len), task, pcb_strdup(len), fmt("%s %s", task, len), task, lens[l],
+                        RT_SCORE);
             }
             free(lens), free(mine);
         }

@@ -55,7 +55,6 @@ int cmd_passkey(int argc, char **argv) {
         {"--chat", NULL, OPT_FLAG, &chat, 0, 0},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
-    k.topk = -1;  // not given: the task's override, else the default
     int r = cli_parse("passkey", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 5, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     char default_templates[4096];
@@ -73,7 +72,7 @@ int cmd_passkey(int argc, char **argv) {
         return 2;
     }
     o.max_new_tokens = 16;
-    if (k.topk < 0) o.topk_chunks = pcomp_task_topk("passkey");
+    if (!k.text[KNOB_TOPK_CHUNKS]) o.topk_chunks = pcomp_task_topk("passkey");  // not given: the task's default
     kernels_set_num_threads(c.threads);
     int rc = 1, sample = 0;
     model *m = NULL;
@@ -102,7 +101,7 @@ int cmd_passkey(int argc, char **argv) {
                 if (*q == '\n') *q = ' ';
             if (!bad && c.json) {
                 cJSON *j = cJSON_CreateObject();
-                cJSON_AddStringToObject(j, "method", k.method);
+                cJSON_AddStringToObject(j, "method", pcomp_method_name(o.method));
                 cJSON_AddNumberToObject(j, "tokens", s.n_tokens);
                 cJSON_AddNumberToObject(j, "depth", depths[di]);
                 cJSON_AddStringToObject(j, "key", s.key);
@@ -113,8 +112,8 @@ int cmd_passkey(int argc, char **argv) {
                 cJSON_AddNumberToObject(j, "prefill_ms", res.prefill_ms);
                 cli_print_json(j);
             } else if (!bad)
-                printf("%-17s %7d %6.2f %7s  %-6s %-24.24s %10.0f\n", k.method, s.n_tokens, depths[di], s.key,
-                       ok ? "yes" : "no", answer, res.prefill_ms);
+                printf("%-17s %7d %6.2f %7s  %-6s %-24.24s %10.0f\n", pcomp_method_name(o.method), s.n_tokens,
+                       depths[di], s.key, ok ? "yes" : "no", answer, res.prefill_ms);
             fflush(stdout);
             free(answer);
             pcomp_result_free(&res);
@@ -124,11 +123,12 @@ int cmd_passkey(int argc, char **argv) {
             ok_len += ok;
         }
         total_ok += ok_len;
-        if (!c.json) printf("accuracy %s at %d tokens: %d/%d\n", k.method, (int)lengths[li], ok_len, n_dep);
+        if (!c.json)
+            printf("accuracy %s at %d tokens: %d/%d\n", pcomp_method_name(o.method), (int)lengths[li], ok_len, n_dep);
     }
     if (c.json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "method", k.method);
+        cJSON_AddStringToObject(j, "method", pcomp_method_name(o.method));
         cJSON_AddNumberToObject(j, "correct", total_ok);
         cJSON_AddNumberToObject(j, "samples", sample);
         cli_print_json(j);

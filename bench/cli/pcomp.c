@@ -15,16 +15,10 @@
 #include "bench/tasks/prompt_templates.h"
 #include "bench/base/sysinfo.h"
 
-#define ATTN_LOG_HELP \
-    "attention log (HDF5; layout: pcbench attn --help):\n" \
-    "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n" \
-    "  --attn-rows R       observe the mean of the question's last R rows [1]\n" \
-    "  --attn-generated    also log every generated token's attention\n" \
-    "  --sample-id ID      sample name in the log [0]\n\n"
-
 void attn_log_help(void);
 
 static void help(void) {
+    char rows[512], generated[512];
     printf("usage: pcbench pcomp --context FILE --question TEXT [--task NAME] [--method M] [knobs]\n"
            "                     [-n N] [--chat] [--attn-log FILE.h5] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
            "  --context FILE      the long document\n"
@@ -34,11 +28,16 @@ static void help(void) {
            "  --templates DIR     template folder [%s]\n"
            "  --context-tokens N  use only the first N tokens of the document (length sweeps)\n"
            "  --chat              wrap the final question (and the single-window prompt) in the chat template\n"
-           "  -n N                max new tokens [32]\n\n" ATTN_LOG_HELP "%s\n"
+           "  -n N                max new tokens [32]\n\n"
+           "attention log (HDF5; layout: pcbench attn --help):\n"
+           "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n%s%s"
+           "  --sample-id ID      sample name in the log [0]\n\n%s\n"
            "JSON: {method, answer, chunks[{index, tokens, doc_begin, doc_end, score, kept}], kept_chunks,\n"
            "kv_slots[layer], calib_evicted[layer], prompt_tokens, question_pos, doc_tokens, doc_tokens_used,\n"
            "prefill_ms, decode_ms, peak_bytes (process peak RSS), kv_peak_bytes}.\n",
-           "$PCB_DATA or data/ beside pcbench, then " PROMPT_TEMPLATES_SUBDIR, PCOMP_KNOBS_HELP);
+           "$PCB_DATA or data/ beside pcbench, then " PROMPT_TEMPLATES_SUBDIR,
+           pcomp_knob_help_line(KNOB_ATTN_ROWS, NULL, rows, sizeof rows),
+           pcomp_knob_help_line(KNOB_ATTN_GENERATED, NULL, generated, sizeof generated), PCOMP_KNOBS_HELP);
 }
 
 static cJSON *result_json(const pcomp_options *o, const pcomp_result *r, const char *answer, int n_doc) {
@@ -124,8 +123,8 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     pcomp_knobs k;
     const char *context = NULL, *question = NULL, *task = NULL, *templates = NULL;
     const char *log_path = NULL, *sample_id = "0";
-    long n_new = 32, context_tokens = 0, rows = 1;
-    int chat = 0, generated = 0;
+    long n_new = 32, context_tokens = 0;
+    int chat = 0;
     enum { OWN = 11 };
     cli_opt opts[PCOMP_KNOB_COUNT + OWN];
     pcomp_knobs_init(&k, opts);
@@ -135,12 +134,11 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
         {"--chat", NULL, OPT_FLAG, &chat, 0, 0},           {"-n", NULL, OPT_INT, &n_new, 0, 1 << 20},
         {"--context-tokens", NULL, OPT_INT, &context_tokens, 1, 1 << 26},
         {attn_mode ? "--out" : "--attn-log", NULL, OPT_STRING, &log_path, 0, 0},
-        {attn_mode ? "--rows" : "--attn-rows", NULL, OPT_INT, &rows, 1, 1 << 20},
-        {attn_mode ? "--generated" : "--attn-generated", NULL, OPT_FLAG, &generated, 0, 0},
+        pcomp_knob_opt(&k, KNOB_ATTN_ROWS, attn_mode ? "--rows" : NULL),
+        pcomp_knob_opt(&k, KNOB_ATTN_GENERATED, attn_mode ? "--generated" : NULL),
         {"--sample-id", NULL, OPT_STRING, &sample_id, 0, 0},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
-    k.topk = -1;  // not given: the task's override, else the default
     int r = cli_parse(cmd, argc, argv, &c, opts, PCOMP_KNOB_COUNT + OWN, attn_mode ? attn_log_help : help, NULL, 0,
                       NULL);
     if (r) return r == 1 ? 0 : 2;
@@ -155,12 +153,13 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
         return 2;
     }
     pcomp_options o;
-    if (pcomp_knobs_apply(&k, &o)) {
+    attn_log_options al;
+    if (pcomp_knobs_apply(&k, &o) || pcomp_knobs_apply_attn(&k, &al)) {
         fprintf(stderr, "pcbench %s: %s\n", cmd, pcb_last_error());
         return 2;
     }
     o.max_new_tokens = (int)n_new;
-    if (k.topk < 0 && pcomp_task_topk(task)) o.topk_chunks = pcomp_task_topk(task);
+    if (!k.text[KNOB_TOPK_CHUNKS] && pcomp_task_topk(task)) o.topk_chunks = pcomp_task_topk(task);  // not given
     kernels_set_num_threads(c.threads);
 
     int rc = 1;
@@ -182,7 +181,7 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     if (log_path) {
         const char *base = strrchr(c.model_path, '/');
         attn_record_request rq = {.path = log_path, .model = base ? base + 1 : c.model_path,
-                                  .sample_id = sample_id, .rows = (int)rows, .generated = generated};
+                                  .sample_id = sample_id, .rows = al.rows, .generated = al.generated};
         if (attn_record_run(&rq, m, tok, &in, &o, stops, n_stop, &res, &answer)) goto out;
     } else {
         if (pcomp_run(m, &in, &o, stops, n_stop, &res)) goto out;

@@ -1,86 +1,120 @@
 #include "bench/cli/pcomp_knobs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/base/names.h"
 
-const char PCOMP_KNOBS_HELP[] =
-    "method and knobs (defaults in brackets):\n"
-    "  --method M          full | full-untruncated | pcw | parallelcomp | streamingllm | snapkv | h2o |\n"
-    "                      pyramidkv [parallelcomp]\n"
-    "  --budget N          model budget: positions one window may span [trained context]\n"
-    "  --chunk-tokens N    context part per chunk [budget - question - max new tokens]\n"
-    "  --batch-chunks N    chunks prefilled per forward call [1]\n"
-    "  --topk N            parallelcomp: chunks kept, lowest query NLL (0 = all) [3; 1 for passkey,\n"
-    "                      number_string, kv_retrieval, passage_retrieval_en as the reference]\n"
-    "  --query-recent N    score chunks with the last N query tokens (0 = all) [0]\n"
-    "  --no-repeat-head    instruction head in the first chunk only\n"
-    "  --kv-eviction       parallelcomp: evict KV slots inside every chunk\n"
-    "  --capacity N        KV slots kept per KV head (per chunk for parallelcomp) [512]\n"
-    "  --window N          observation window rows [8]\n"
-    "  --pool N            max-pool width over window scores (odd) [7]\n"
-    "  --sinks N           streamingllm: sink slots [4]\n"
-    "  --h2o-heavy F       h2o: fraction of the capacity for heavy hitters [0.5]\n"
-    "  --pyramid-beta F    pyramidkv: min layer budget = (capacity - window) / beta [20]\n"
-    "  --calib-layers A-B  calibrate at the question in layers A..B (0-based, inclusive)\n"
-    "  --calib-region R    sink | recent | middle | all | chunk_sinks [all]\n"
-    "  --calib-threshold F evict slots attended above F [0.1]\n"
-    "  --calib-rows N      mean over the last N question rows [1]\n"
-    "  --calib-width N     region width in slots [100]\n"
-    "  --no-equalize       do not make every KV head drop the same count\n"
-    "  --calib-cache-only  keep this step's attention; evict from the cache afterwards\n";
+#define HELP_INDENT 22  // column of the help text after "  --flag META"
+#define HELP_WIDTH 100
+
+cli_opt pcomp_knob_opt(pcomp_knobs *k, knob_id id, const char *flag) {
+    const knob *kb = knob_get(id);
+    k->flag_name[id] = flag ? flag : kb->flag;
+    if (kb->type == KNOB_BOOL) return (cli_opt){k->flag_name[id], NULL, OPT_FLAG, &k->flag[id], 0, 0};
+    return (cli_opt){k->flag_name[id], NULL, OPT_STRING, &k->text[id], 0, 0};
+}
 
 void pcomp_knobs_init(pcomp_knobs *k, cli_opt *opts) {
-    pcomp_options d;
-    pcomp_options_default(&d);
-    *k = (pcomp_knobs){.method = pcomp_method_name(d.method), .region = calib_region_name(d.region),
-                       .batch = d.batch_chunks, .topk = d.topk_chunks, .capacity = d.capacity, .window = d.window,
-                       .pool = d.pool_kernel, .sinks = d.sink_tokens, .calib_rows = d.calib_rows,
-                       .calib_width = d.calib_width, .h2o_heavy = d.h2o_heavy, .beta = d.pyramid_beta,
-                       .threshold = d.calib_threshold};
-    const cli_opt rows[PCOMP_KNOB_COUNT] = {
-        {"--method", NULL, OPT_STRING, &k->method, 0, 0},
-        {"--budget", NULL, OPT_INT, &k->budget, 0, 1 << 24},
-        {"--chunk-tokens", NULL, OPT_INT, &k->chunk_tokens, 0, 1 << 24},
-        {"--batch-chunks", NULL, OPT_INT, &k->batch, 1, 1 << 16},
-        {"--topk", NULL, OPT_INT, &k->topk, 0, 1 << 16},
-        {"--query-recent", NULL, OPT_INT, &k->query_recent, 0, 1 << 24},
-        {"--no-repeat-head", NULL, OPT_FLAG, &k->no_repeat_head, 0, 0},
-        {"--kv-eviction", NULL, OPT_FLAG, &k->kv_eviction, 0, 0},
-        {"--capacity", NULL, OPT_INT, &k->capacity, 1, 1 << 24},
-        {"--window", NULL, OPT_INT, &k->window, 1, 1 << 16},
-        {"--pool", NULL, OPT_INT, &k->pool, 1, 1 << 10},
-        {"--sinks", NULL, OPT_INT, &k->sinks, 0, 1 << 16},
-        {"--h2o-heavy", NULL, OPT_DOUBLE, &k->h2o_heavy, 0, 1},
-        {"--pyramid-beta", NULL, OPT_DOUBLE, &k->beta, 1, 1e6},
-        {"--calib-layers", NULL, OPT_STRING, &k->calib_layers, 0, 0},
-        {"--calib-region", NULL, OPT_STRING, &k->region, 0, 0},
-        {"--calib-threshold", NULL, OPT_DOUBLE, &k->threshold, 1e-9, 1 - 1e-9},
-        {"--calib-rows", NULL, OPT_INT, &k->calib_rows, 1, 1 << 16},
-        {"--calib-width", NULL, OPT_INT, &k->calib_width, 1, 1 << 24},
-        {"--no-equalize", NULL, OPT_FLAG, &k->no_equalize, 0, 0},
-        {"--calib-cache-only", NULL, OPT_FLAG, &k->cache_only, 0, 0},
-    };
-    for (int i = 0; i < PCOMP_KNOB_COUNT; i++) opts[i] = rows[i];
+    memset(k, 0, sizeof *k);
+    int n = 0;
+    for (int i = 0; i < KNOB_COUNT; i++) {
+        const knob *kb = knob_get(i);
+        if (kb->home != KNOB_IN_OPTIONS || !kb->flag) continue;
+        if (n == PCOMP_KNOB_COUNT) break;
+        opts[n++] = pcomp_knob_opt(k, i, NULL);
+    }
+    int all = n;
+    for (int i = 0; i < KNOB_COUNT; i++) all -= knob_get(i)->home == KNOB_IN_OPTIONS && knob_get(i)->flag;
+    if (n != PCOMP_KNOB_COUNT || all) {
+        fprintf(stderr, "pcbench: internal error: PCOMP_KNOB_COUNT %d disagrees with the knob table\n", PCOMP_KNOB_COUNT);
+        abort();
+    }
+}
+
+// One knob from the command line into target; BOOL flags set the other value than the default.
+static int apply_one(const pcomp_knobs *k, knob_id id, void *target) {
+    const knob *kb = knob_get(id);
+    const char *flag = k->flag_name[id] ? k->flag_name[id] : kb->flag;
+    if (kb->type == KNOB_BOOL) {
+        if (k->flag[id]) knob_store(kb, target, !kb->def);
+        return 0;
+    }
+    char why[512];
+    if (k->text[id] && knob_set_text(kb, k->text[id], target, why, sizeof why)) return pcb_fail("%s: %s", flag, why);
+    return 0;
 }
 
 int pcomp_knobs_apply(const pcomp_knobs *k, pcomp_options *o) {
     pcomp_options_default(o);
-    if (pcomp_method_parse(k->method, &o->method)) return pcb_fail_context("--method");
-    if (calib_region_parse(k->region, &o->region)) return pcb_fail_context("--calib-region");
-    o->model_budget = (int)k->budget, o->chunk_tokens = (int)k->chunk_tokens, o->batch_chunks = (int)k->batch;
-    if (k->topk >= 0) o->topk_chunks = (int)k->topk;
-    o->query_recent = (int)k->query_recent, o->repeat_head = !k->no_repeat_head;
-    o->kv_eviction = k->kv_eviction, o->capacity = (int)k->capacity, o->window = (int)k->window;
-    o->pool_kernel = (int)k->pool, o->sink_tokens = (int)k->sinks, o->h2o_heavy = k->h2o_heavy;
-    o->pyramid_beta = k->beta, o->calib_threshold = k->threshold, o->calib_rows = (int)k->calib_rows;
-    o->calib_width = (int)k->calib_width, o->calib_equalize = !k->no_equalize, o->calib_current_step = !k->cache_only;
-    if (k->calib_layers) {
-        int lo, hi;
-        char extra;
-        if (sscanf(k->calib_layers, "%d-%d%c", &lo, &hi, &extra) != 2)
-            return pcb_fail("--calib-layers '%s': expected A-B, e.g. 8-15", k->calib_layers);
-        o->calibrate = 1, o->calib_lo = lo, o->calib_hi = hi;
-    }
+    for (int i = 0; i < KNOB_COUNT; i++)
+        if (knob_get(i)->home == KNOB_IN_OPTIONS && apply_one(k, i, o)) return -1;
+    // The command line has no enable switch: a layer range asks for calibration.
+    if (k->text[KNOB_CALIB_LAYERS] && *k->text[KNOB_CALIB_LAYERS]) o->calibrate = 1;
     return 0;
+}
+
+int pcomp_knobs_apply_attn(const pcomp_knobs *k, attn_log_options *a) {
+    attn_log_options_default(a);
+    for (int i = 0; i < KNOB_COUNT; i++)
+        if (knob_get(i)->home == KNOB_IN_ATTN_LOG && apply_one(k, i, a)) return -1;
+    return 0;
+}
+
+// "  --flag META" then text from column HELP_INDENT, wrapped at HELP_WIDTH; ends with a newline.
+static void help_line(char *buf, size_t size, const char *left, const char *text) {
+    size_t at = (size_t)snprintf(buf, size, "  %-*s ", HELP_INDENT - 3, left), col = at;
+    int line_start = 1;
+    while (*text && at < size) {
+        size_t n = strcspn(text, " ");
+        if (!line_start && col + 1 + n > HELP_WIDTH) {
+            at += (size_t)snprintf(buf + at, size - at, "\n%*s", HELP_INDENT, "");
+            col = HELP_INDENT, line_start = 1;
+        }
+        if (at < size) at += (size_t)snprintf(buf + at, size - at, "%s%.*s", line_start ? "" : " ", (int)n, text);
+        col += n + !line_start, line_start = 0;
+        text += n;
+        while (*text == ' ') text++;
+    }
+    if (at < size) snprintf(buf + at, size - at, "\n");
+}
+
+const char *pcomp_knob_help_line(knob_id id, const char *flag, char *buf, size_t size) {
+    const knob *kb = knob_get(id);
+    char left[64], text[640], def[64], names[256];
+    snprintf(left, sizeof left, "%s%s%s", flag ? flag : kb->flag, kb->metavar ? " " : "", kb->metavar ? kb->metavar : "");
+    knob_default_text(kb, def, sizeof def);
+    switch (kb->type) {
+    case KNOB_BOOL: snprintf(text, sizeof text, "%s", kb->flag_help ? kb->flag_help : kb->help); break;
+    case KNOB_LAYERS: snprintf(text, sizeof text, "%s [none; A, B in %.0f..%.0f]", kb->help, kb->lo, kb->hi); break;
+    case KNOB_ENUM:
+        pcb_names_join(kb->values, " | ", names, sizeof names);
+        snprintf(text, sizeof text, "%s: %s [%s]", kb->help, names, def);
+        break;
+    default: {  // numbers: "[default; range]", the range as "1..1023", ">= 0" or "> 0 and < 1"
+        char r[96];
+        knob_range_text(kb->lo, kb->hi, kb->range, kb->type == KNOB_INT, "", r, sizeof r);
+        const char *range = r + (r[0] == ' ');
+        if (!strncmp(range, "in ", 3)) range += 3;
+        snprintf(text, sizeof text, "%s [%s; %s%s]", kb->help, def, kb->range & KNOB_ODD ? "odd, " : "", range);
+        break;
+    }
+    }
+    help_line(buf, size, left, text);
+    return buf;
+}
+
+const char *pcomp_knobs_help(void) {
+    static char help[8192];
+    if (help[0]) return help;
+    size_t at = (size_t)snprintf(help, sizeof help, "method and knobs ([default; range]):\n");
+    for (int i = 0; i < KNOB_COUNT && at < sizeof help; i++) {
+        const knob *kb = knob_get(i);
+        if (kb->home != KNOB_IN_OPTIONS || !kb->flag) continue;
+        char line[1024];
+        at += (size_t)snprintf(help + at, sizeof help - at, "%s", pcomp_knob_help_line(i, NULL, line, sizeof line));
+    }
+    return help;
 }

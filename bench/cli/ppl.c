@@ -42,7 +42,6 @@ int cmd_ppl(int argc, char **argv) {
     pcomp_knobs k;
     cli_opt opts[PCOMP_KNOB_COUNT + 4];
     pcomp_knobs_init(&k, opts);
-    k.method = NULL;  // no --method: the plain window protocol
     const cli_opt own[] = {
         {"--ctx", NULL, OPT_INT, &ctx, 2, 1 << 24},
         {"--max-tokens", NULL, OPT_INT, &max_tokens, 2, 1L << 30},
@@ -53,8 +52,8 @@ int cmd_ppl(int argc, char **argv) {
     int r = cli_parse("ppl", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 4, help, files, argc, &n_files);
     if (r) return free(files), r == 1 ? 0 : 2;
     pcomp_options po;
-    const char *method = k.method;
-    if (!method) k.method = "full";
+    const char *method = k.text[KNOB_METHOD];  // no --method: the plain window protocol
+    if (!method) k.text[KNOB_METHOD] = "full";
     if (pcomp_knobs_apply(&k, &po)) {
         fprintf(stderr, "pcbench ppl: %s\n", pcb_last_error());
         return free(files), 2;

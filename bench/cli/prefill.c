@@ -88,7 +88,7 @@ int cmd_prefill(int argc, char **argv) {
         }
     }
     for (int i = 0; i < n_methods; i++) {
-        k.method = method_items[i];
+        k.text[KNOB_METHOD] = method_items[i];
         if (pcomp_knobs_apply(&k, &o[i])) {
             fprintf(stderr, "pcbench prefill: %s\n", pcb_last_error());
             return free(ls), free(ms), 2;

@@ -137,8 +137,9 @@ void pcomp_options_default(pcomp_options *o);
 // given) and its 64-bit FNV-1a hash as 16 hex digits: the identity of a method variant.
 void pcomp_options_canonical(const pcomp_options *o, char *buf, size_t size);
 void pcomp_options_hash(const pcomp_options *o, char hex[17]);
-// The reference's per-task chunk budget: retrieval tasks keep a single chunk (passkey,
-// number_string, kv_retrieval, passage_retrieval_en). Returns the topk_chunks override, or 0.
+// The reference's per-task chunk budget: retrieval tasks keep a single chunk (pcb_task's
+// keeps_one_chunk: passkey, number_string, kv_retrieval, passage_retrieval_en). Returns the
+// topk_chunks to use when the knob was not set, or 0 (the knob's default applies).
 int pcomp_task_topk(const char *task);
 const char *pcomp_method_name(pcomp_method m);
 int pcomp_method_parse(const char *name, pcomp_method *out);  // -1 (error set) if unknown

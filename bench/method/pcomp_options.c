@@ -1,60 +1,43 @@
 // Method names, option defaults and the checks that turn impossible budgets into errors.
 #include <stdio.h>
-#include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/base/names.h"
+#include "bench/method/knobs.h"
 #include "bench/method/pcomp.h"
 
-static const char *method_names[METHOD_COUNT] = {"full", "full-untruncated", "pcw", "parallelcomp",
-                                                 "streamingllm", "snapkv", "h2o", "pyramidkv"};
-static const char *region_names[REGION_COUNT] = {"sink", "recent", "middle", "all", "chunk_sinks"};
+_Static_assert(METHOD_COUNT == PCB_N_METHODS && REGION_COUNT == PCB_N_REGIONS,
+               "pcomp_method / calib_region follow bench/base/names.c");
 
 void pcomp_options_default(pcomp_options *o) {
-    *o = (pcomp_options){
-        .method = METHOD_PARALLELCOMP,
-        .batch_chunks = 1,
-        .topk_chunks = 3,  // the README setting of the reference (topk_windows = -3)
-        .repeat_head = 1,
-        .capacity = 512,
-        .window = 8,
-        .pool_kernel = 7,
-        .sink_tokens = 4,
-        .h2o_heavy = 0.5,
-        .pyramid_beta = 20,
-        .calib_lo = 0,
-        .calib_hi = -1,  // = last layer
-        .region = REGION_ALL,
-        .calib_threshold = 0.1,
-        .calib_rows = 1,
-        .calib_width = 100,
-        .calib_equalize = 1,
-        .calib_current_step = 1,
-        .max_new_tokens = 32,
-    };
+    *o = (pcomp_options){.calib_lo = 0, .calib_hi = -1 /* no layers given: up to the last */, .max_new_tokens = 32};
+    for (int i = 0; i < KNOB_COUNT; i++)
+        if (knob_get(i)->home == KNOB_IN_OPTIONS) knob_set_default(knob_get(i), o);
 }
 
 int pcomp_task_topk(const char *task) {
-    static const char *keep_one[] = {"passkey", "number_string", "kv_retrieval", "passage_retrieval_en"};
-    for (size_t i = 0; task && i < sizeof keep_one / sizeof *keep_one; i++)
-        if (!strcmp(task, keep_one[i])) return 1;
-    return 0;
+    const pcb_task *t = pcb_task_find(task);
+    return t && t->keeps_one_chunk ? 1 : 0;
 }
 
-const char *pcomp_method_name(pcomp_method m) { return m >= 0 && m < METHOD_COUNT ? method_names[m] : "?"; }
-const char *calib_region_name(calib_region r) { return r >= 0 && r < REGION_COUNT ? region_names[r] : "?"; }
+const char *pcomp_method_name(pcomp_method m) { return m >= 0 && m < METHOD_COUNT ? pcb_method_names[m] : "?"; }
+const char *calib_region_name(calib_region r) { return r >= 0 && r < REGION_COUNT ? pcb_region_names[r] : "?"; }
 int pcomp_method_is_chunked(pcomp_method m) { return m == METHOD_PCW || m == METHOD_PARALLELCOMP; }
 
 int pcomp_method_parse(const char *name, pcomp_method *out) {
-    for (int i = 0; i < METHOD_COUNT; i++)
-        if (!strcmp(name, method_names[i])) return *out = (pcomp_method)i, 0;
-    return pcb_fail("unknown method '%s' (full, full-untruncated, pcw, parallelcomp, streamingllm, snapkv, h2o, "
-                    "pyramidkv)", name);
+    int i = pcb_name_index(pcb_method_names, name);
+    if (i >= 0) return *out = (pcomp_method)i, 0;
+    char names[256];
+    pcb_names_join(pcb_method_names, ", ", names, sizeof names);
+    return pcb_fail("unknown method '%s' (%s)", name, names);
 }
 
 int calib_region_parse(const char *name, calib_region *out) {
-    for (int i = 0; i < REGION_COUNT; i++)
-        if (!strcmp(name, region_names[i])) return *out = (calib_region)i, 0;
-    return pcb_fail("unknown calibration region '%s' (sink, recent, middle, all, chunk_sinks)", name);
+    int i = pcb_name_index(pcb_region_names, name);
+    if (i >= 0) return *out = (calib_region)i, 0;
+    char names[256];
+    pcb_names_join(pcb_region_names, ", ", names, sizeof names);
+    return pcb_fail("unknown calibration region '%s' (%s)", name, names);
 }
 
 int pcomp_resolve(const model *m, const pcomp_input *in, pcomp_options *o) {

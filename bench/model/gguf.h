@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/kernels.h"
+
 typedef enum {
     GGUF_VAL_UINT8 = 0, GGUF_VAL_INT8 = 1, GGUF_VAL_UINT16 = 2, GGUF_VAL_INT16 = 3,
     GGUF_VAL_UINT32 = 4, GGUF_VAL_INT32 = 5, GGUF_VAL_FLOAT32 = 6, GGUF_VAL_BOOL = 7,
@@ -14,11 +16,7 @@ typedef enum {
     GGUF_VAL_FLOAT64 = 12, GGUF_VAL_COUNT
 } gguf_value_type;
 
-// Tensor element types (ggml numbering). Only the ones we can dequantise are accepted.
-typedef enum {
-    GGML_TYPE_F32 = 0, GGML_TYPE_F16 = 1, GGML_TYPE_Q4_0 = 2, GGML_TYPE_Q4_1 = 3,
-    GGML_TYPE_Q8_0 = 8, GGML_TYPE_BF16 = 30
-} ggml_type;
+// Tensor element types: ggml_type (kernels/kernels.h). Only the ones we can dequantise are accepted.
 
 // A string inside the mapping: not NUL-terminated.
 typedef struct {

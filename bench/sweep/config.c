@@ -3,9 +3,7 @@
 // canonical text and hash per variant. Rules and override syntax: config.h.
 #include "bench/sweep/config.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +11,10 @@
 #include <yaml.h>
 
 #include "bench/base/error.h"
-#include "bench/base/text_file.h"
+#include "bench/base/names.h"
+#include "bench/base/number_text.h"
 #include "bench/base/sha256.h"
+#include "bench/base/text_file.h"
 
 #define MAX_FILE_BYTES (16u << 20)
 #define MAX_DEPTH 32
@@ -427,37 +427,6 @@ typedef struct {
     int n_axes;
 } loader;
 
-static int parse_int_text(const char *s, long long *v) {
-    const char *d = s + (*s == '-');
-    if (!*d || (d[0] == '0' && d[1])) return -1;
-    for (const char *q = d; *q; q++)
-        if (*q < '0' || *q > '9') return -1;
-    errno = 0;
-    *v = strtoll(s, NULL, 10);
-    return errno ? -2 : 0;
-}
-
-static int parse_float_text(const char *s, double *v) {
-    const char *q = s;
-    if (*q == '-' || *q == '+') q++;
-    int digits = 0;
-    while (*q >= '0' && *q <= '9') q++, digits++;
-    if (*q == '.') {
-        q++;
-        while (*q >= '0' && *q <= '9') q++, digits++;
-    }
-    if (!digits) return -1;
-    if (*q == 'e' || *q == 'E') {
-        q++;
-        if (*q == '-' || *q == '+') q++;
-        if (*q < '0' || *q > '9') return -1;
-        while (*q >= '0' && *q <= '9') q++;
-    }
-    if (*q) return -1;
-    *v = strtod(s, NULL);
-    return isfinite(*v) ? 0 : -2;
-}
-
 // The checks every scalar shares: a scalar, not null. exp = what the key expects.
 static int need_scalar(loader *L, const node *v, const char *dk, const char *exp) {
     char b[80];
@@ -472,12 +441,13 @@ static int get_int(loader *L, const config_key *k, const node *v, const char *dk
     long long x;
     if (need_scalar(L, v, dk, exp)) return -1;
     if (v->quoted) return FAIL_AT(&L->c, v, dk, "%s is a quoted string (expected %s)", show(v, b, sizeof b), exp);
-    int rc = parse_int_text(v->text, &x);
+    int rc = number_text_int(v->text, &x);
     if (rc == -1) return FAIL_AT(&L->c, v, dk, "%s is not a decimal int (expected %s)", show(v, b, sizeof b), exp);
-    if (rc == -2 || x < k->lo || x > k->hi)
-        return FAIL_AT(&L->c, v, dk, "%s is out of range (expected %s)", show(v, b, sizeof b), exp);
-    if ((k->flags & CKF_ODD) && x % 2 == 0)
-        return FAIL_AT(&L->c, v, dk, "%lld is even (expected %s)", x, exp);
+    if (rc == 0) {  // rc -2 from parsing: too large for any range
+        rc = knob_range_check(k->lo, k->hi, k->flags & KNOB_RANGE_FLAGS, (double)x);
+        if (rc == -2) return FAIL_AT(&L->c, v, dk, "%lld is even (expected %s)", x, exp);
+    }
+    if (rc) return FAIL_AT(&L->c, v, dk, "%s is out of range (expected %s)", show(v, b, sizeof b), exp);
     *out = (int)x;
     return 0;
 }
@@ -487,9 +457,9 @@ static int get_float(loader *L, const config_key *k, const node *v, const char *
     double x;
     if (need_scalar(L, v, dk, exp)) return -1;
     if (v->quoted) return FAIL_AT(&L->c, v, dk, "%s is a quoted string (expected %s)", show(v, b, sizeof b), exp);
-    int rc = parse_float_text(v->text, &x);
+    int rc = number_text_float(v->text, &x);
     if (rc == -1) return FAIL_AT(&L->c, v, dk, "%s is not a number (expected %s)", show(v, b, sizeof b), exp);
-    if (rc == -2 || x < k->lo || x > k->hi || ((k->flags & CKF_LO_OPEN) && x == k->lo))
+    if (rc == -2 || knob_range_check(k->lo, k->hi, k->flags & KNOB_RANGE_FLAGS, x))
         return FAIL_AT(&L->c, v, dk, "%s is out of range (expected %s)", show(v, b, sizeof b), exp);
     *out = x;
     return 0;
@@ -503,16 +473,11 @@ static int get_layers(loader *L, const config_key *k, const node *v, const char 
         return 0;
     }
     if (need_scalar(L, v, dk, exp)) return -1;
-    const char *dash = strchr(v->text, '-');
-    long long lo, hi;
-    char a[32];
-    size_t alen = dash ? (size_t)(dash - v->text) : 0;
-    if (!dash || alen >= sizeof a || (memcpy(a, v->text, alen), a[alen] = 0, parse_int_text(a, &lo)) ||
-        parse_int_text(dash + 1, &hi) || a[0] == '-' || dash[1] == '-')
-        return FAIL_AT(&L->c, v, dk, "%s is not a layer range (expected %s)", show(v, b, sizeof b), exp);
-    if (lo < k->lo || hi > k->hi || lo > hi)
+    int lo, hi, rc = v->text[0] ? knob_parse_layers(v->text, k->lo, k->hi, &lo, &hi) : -1;
+    if (rc == -1) return FAIL_AT(&L->c, v, dk, "%s is not a layer range (expected %s)", show(v, b, sizeof b), exp);
+    if (rc == -2)
         return FAIL_AT(&L->c, v, dk, "%s: layers out of range or A > B (expected %s)", show(v, b, sizeof b), exp);
-    out->lo = (int)lo, out->hi = (int)hi;
+    out->lo = lo, out->hi = hi;
     snprintf(out->text, sizeof out->text, "%d-%d", out->lo, out->hi);
     return 0;
 }
@@ -615,14 +580,6 @@ static int check_required(loader *L, const node *m, const char *spath, const cha
     return 0;
 }
 
-static const char *synthetic[] = {"passkey", "number_string", "kv_retrieval", "needle", NULL};
-
-static int is_synthetic(const char *task) {
-    for (int i = 0; synthetic[i]; i++)
-        if (!strcmp(task, synthetic[i])) return 1;
-    return 0;
-}
-
 static int walk_tasks(loader *L, const node *v, const char *dk) {
     char exp[512], b[80];
     config_key_expected(config_schema_find("tasks"), exp, sizeof exp);
@@ -647,10 +604,11 @@ static int walk_tasks(loader *L, const node *v, const char *dk) {
         if (walk_map(L, item, "tasks.*", tp, t)) return -1;
         // Sources by task: synthetic tasks are generated, ppl reads PG19 books, LongBench tasks
         // read the raw JSONL or the MiniLongBench subset.
-        int synth = is_synthetic(t->name), ppl = !strcmp(t->name, "ppl");
-        const char *want = synth ? "generated" : ppl ? "pg19" : NULL;
+        const pcb_task *task = pcb_task_find(t->name);  // name is required: a known task
+        int synth = task->kind == TASK_GENERATED;
+        const char *want = task->kind == TASK_LONGBENCH ? NULL : pcb_task_default_source(task);
         int si = map_find(item, "source");
-        if (!t->source) t->source = want ? want : "longbench";
+        if (!t->source) t->source = pcb_task_default_source(task);
         int ok = want ? !strcmp(t->source, want) : !strcmp(t->source, "longbench") || !strcmp(t->source, "minilongbench");
         if (si >= 0 && !ok) {
             char sk[PATH_LEN];
@@ -808,6 +766,7 @@ static int make_variants(loader *L) {
         long long rem = vi;
         for (int j = L->n_axes - 1; j >= 0; j--) idx[j] = (int)(rem % L->axes[j].list->n), rem /= L->axes[j].list->n;
         const node *enabled_at = L->origin[k_enabled - L->schema];
+        for (int id = 0; id < KNOB_COUNT; id++) var->given[id] = L->origin[config_schema_knob(id) - L->schema] != NULL;
         size_t cap = 64, len = 0;
         var->label = pcb_malloc(cap);
         var->label[0] = 0;
@@ -817,6 +776,7 @@ static int make_variants(loader *L) {
             char ip[PATH_LEN], val[128];
             pathf(ip, "sweep.%s[%d]", ax->k->key, idx[j]);
             if (store(L, ax->k, item, ip, var)) goto done;
+            if (ax->k->knob >= 0) var->given[ax->k->knob] = 1;
             if (ax->k == k_enabled) enabled_at = item;
             config_key_format(ax->k, var, val, sizeof val);
             size_t need = strlen(ax->k->key) + strlen(val) + 3;
@@ -913,18 +873,25 @@ void config_free(experiment_config *c) {
 
 int config_variant_options(const config_variant *v, pcomp_options *o) {
     pcomp_options_default(o);
-    const config_method *m = &v->method;
-    if (pcomp_method_parse(m->name, &o->method)) return -1;
-    if (calib_region_parse(m->calibration.region, &o->region)) return -1;
-    o->model_budget = m->model_budget, o->chunk_tokens = m->chunk_tokens, o->batch_chunks = m->batch_chunks;
-    o->topk_chunks = m->topk_chunks, o->query_recent = m->query_recent, o->repeat_head = m->repeat_head;
-    o->kv_eviction = m->kv_eviction, o->capacity = m->capacity, o->window = m->window;
-    o->pool_kernel = m->pool_kernel, o->sink_tokens = m->sink_tokens, o->h2o_heavy = m->h2o_heavy;
-    o->pyramid_beta = m->pyramid_beta;
-    o->calibrate = m->calibration.enabled;
-    if (m->calibration.enabled) o->calib_lo = m->calibration.layers.lo, o->calib_hi = m->calibration.layers.hi;
-    o->calib_threshold = m->calibration.threshold, o->calib_rows = m->calibration.rows;
-    o->calib_width = m->calibration.width, o->calib_equalize = m->calibration.equalize;
-    o->calib_current_step = m->calibration.current_step;
+    for (int id = 0; id < KNOB_COUNT; id++) {
+        const knob *k = knob_get(id);
+        const config_key *key = config_schema_knob(id);
+        const char *field = (const char *)v + key->offset;
+        if (k->home != KNOB_IN_OPTIONS) continue;
+        switch (k->type) {
+        case KNOB_INT:
+        case KNOB_BOOL: knob_store(k, o, *(const int *)field); break;
+        case KNOB_FLOAT: knob_store(k, o, *(const double *)field); break;
+        case KNOB_ENUM: {
+            int i = pcb_name_index(k->values, *(const char *const *)field);
+            if (i < 0) return pcb_fail("%s: unknown %s '%s'", k->key, k->help, *(const char *const *)field);
+            knob_store(k, o, i);
+            break;
+        }
+        case KNOB_LAYERS: break;  // below: the layers count only when calibration is on
+        }
+    }
+    const config_layers *l = &v->method.calibration.layers;
+    if (o->calibrate) o->calib_lo = l->lo, o->calib_hi = l->hi;
     return 0;
 }

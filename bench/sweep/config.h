@@ -5,7 +5,8 @@
 //   for (int v = 0; v < c.n_variants; v++) ... c.variants[v].method, .hash ...
 //   config_free(&c);
 //
-// The schema (every key, its type, range and default) is the table in config_schema.c;
+// The schema (every key, its type, range and default) is the table in config_schema.c, its
+// method.* and attention_log.* keys made from the knob table (bench/method/knobs.c);
 // configs/demo.yaml shows a whole file. Rules, all strict:
 //   - Unknown keys (at any depth: tasks items, sweep keys, method.calibration), duplicate keys,
 //     wrong types, out-of-range or unknown enum values, missing required keys (name, tasks,
@@ -44,13 +45,14 @@
 
 #include <stddef.h>
 
+#include "bench/method/knobs.h"
 #include "bench/method/pcomp.h"
 
 #define CONFIG_MAX_VARIANTS 100000
 #define CONFIG_HASH_LEN 16
 
 typedef struct {
-    const char *name;    // LongBench task, passkey | number_string | kv_retrieval, ppl, needle
+    const char *name;    // one of pcb_tasks (bench/base/names.h)
     const char *source;  // longbench | minilongbench | generated (default: by the task's name)
     int samples;         // 0 = all the data set has (default for data sets); generated: default 1
     int *lengths;        // context lengths in tokens (n_lengths 0 = as in the data)
@@ -68,13 +70,13 @@ typedef struct {
 typedef struct {
     int enabled;
     config_layers layers;  // required when enabled
-    const char *region;    // sink | recent | middle | all | chunk_sinks
+    const char *region;    // one of pcb_region_names (bench/base/names.h)
     double threshold;
     int rows, width, equalize, current_step;
 } config_calibration;
 
 typedef struct {
-    const char *name;  // full | full-untruncated | pcw | parallelcomp | streamingllm | snapkv | h2o | pyramidkv
+    const char *name;  // one of pcb_method_names (bench/base/names.h)
     int model_budget, chunk_tokens, batch_chunks, topk_chunks, query_recent;
     int repeat_head, kv_eviction;
     int capacity, window, pool_kernel, sink_tokens;
@@ -82,9 +84,7 @@ typedef struct {
     config_calibration calibration;
 } config_method;
 
-typedef struct {
-    int enabled, rows, generated;
-} config_attention_log;
+typedef attn_log_options config_attention_log;
 
 typedef struct {
     config_method method;                // resolved for this variant
@@ -92,6 +92,9 @@ typedef struct {
     char *label;      // the swept values, "method.name=full method.calibration.layers=0-7" ("" without sweep)
     char *canonical;  // see above
     char hash[CONFIG_HASH_LEN + 1];
+    // Per knob: 1 when the file, an override or the sweep set it (not for the canonical text:
+    // a knob left at its default may mean a per-task default, as topk_chunks does).
+    unsigned char given[KNOB_COUNT];
 } config_variant;
 
 typedef struct {
@@ -123,7 +126,7 @@ void config_hash(const char *canonical, char hash[CONFIG_HASH_LEN + 1]);
 void config_variant_name(const config_variant *v, char *buf, size_t size);
 
 // The variant's method knobs as pipeline options (pcomp_options_default for the rest:
-// max_new_tokens is the task's). calibration layers A-B -> calib_lo/calib_hi.
+// max_new_tokens is the task's). calibration layers A-B -> calib_lo/calib_hi when enabled.
 int config_variant_options(const config_variant *v, pcomp_options *o);
 
 // ---- the schema (config_schema.c), also for help texts ----------------------------------
@@ -144,10 +147,11 @@ typedef enum {
 } config_key_type;
 
 enum {
-    CKF_REQUIRED = 1,   // must be present
-    CKF_LO_OPEN = 2,    // float: value > lo
-    CKF_ODD = 4,        // int: odd
-    CKF_NONEMPTY = 8,   // list: at least one item
+    CKF_REQUIRED = 1,              // must be present
+    CKF_NONEMPTY = 8,              // list: at least one item
+    CKF_LO_OPEN = KNOB_LO_OPEN,    // value > lo (the range rules are the knobs': knob_range_check)
+    CKF_HI_OPEN = KNOB_HI_OPEN,    // value < hi
+    CKF_ODD = KNOB_ODD,            // int: odd
 };
 
 typedef enum { CT_NONE, CT_ROOT, CT_TASK, CT_VARIANT } config_target;  // struct a value lives in
@@ -162,10 +166,12 @@ typedef struct {
     const char *help;
     config_target target;
     size_t offset, offset_n;     // field in the target struct (lists: pointer and count)
+    int knob;                    // the knob_id of a method.* / attention_log.* key, else -1
 } config_key;
 
 const config_key *config_schema(int *n);
 const config_key *config_schema_find(const char *schema_key);  // NULL if unknown
+const config_key *config_schema_knob(knob_id id);              // the key of a knob
 // "an int in 0..1024", "one of cpu, cuda", ... (what the key expects).
 void config_key_expected(const config_key *k, char *buf, size_t size);
 // The value of a CT_VARIANT or scalar CT_ROOT / CT_TASK key in canonical text form.

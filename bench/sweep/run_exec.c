@@ -118,7 +118,9 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
     pcomp_options opt;
     if (config_variant_options(v, &opt)) return -1;
     opt.max_new_tokens = pt->max_new_tokens;
-    if (pcomp_task_topk(pt->task)) opt.topk_chunks = pcomp_task_topk(pt->task);  // the reference's override
+    // The reference's per-task chunk budget, only where the config left topk_chunks unset: a value
+    // set in the file, an override or the sweep is the one used (and the one the variant records).
+    if (!v->given[KNOB_TOPK_CHUNKS] && pcomp_task_topk(pt->task)) opt.topk_chunks = pcomp_task_topk(pt->task);
     if (!strcmp(pt->task, "ppl")) return run_ppl_row(p, r, m, tok, &opt, out, prediction, score);
     row_text t = {0};
     prompt_template tpl = {0};

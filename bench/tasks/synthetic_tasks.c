@@ -8,6 +8,7 @@
 #include "bench/base/text_file.h"
 #include "bench/base/error.h"
 #include "bench/base/file_list.h"
+#include "bench/base/names.h"
 #include "bench/tasks/metrics.h"
 #include "bench/tasks/passkey.h"
 #include "bench/base/sha256.h"
@@ -20,12 +21,9 @@
 
 #define ESSAYS_DIR "text/paul_graham_essays"
 
-static const char *const TASKS[] = {"passkey", "number_string", "kv_retrieval", "needle", NULL};
-
 int synthetic_is_task(const char *task) {
-    for (int i = 0; TASKS[i]; i++)
-        if (!strcmp(task, TASKS[i])) return 1;
-    return 0;
+    const pcb_task *t = pcb_task_find(task);
+    return t && t->kind == TASK_GENERATED;
 }
 
 // ---- kv_retrieval ---------------------------------------------------------------------------

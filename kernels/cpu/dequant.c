@@ -4,8 +4,6 @@
 
 #include "kernels/kernels.h"
 
-// ggml type ids (same numbers as bench/model/gguf.h; kernels/ does not include bench headers).
-enum { T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q8_0 = 8, T_BF16 = 30 };
 #define QK 32
 
 float fp16_to_fp32(uint16_t h) {
@@ -73,16 +71,16 @@ static uint16_t load_u16(const uint8_t *p) {
 int dequantize_row(int type, const void *src_, float *dst, int64_t n) {
     const uint8_t *src = src_;
     switch (type) {
-    case T_F32:
+    case GGML_TYPE_F32:
         memcpy(dst, src, (size_t)n * 4);
         return 0;
-    case T_F16:
+    case GGML_TYPE_F16:
         for (int64_t i = 0; i < n; i++) dst[i] = fp16_to_fp32(load_u16(src + 2 * i));
         return 0;
-    case T_BF16:
+    case GGML_TYPE_BF16:
         for (int64_t i = 0; i < n; i++) dst[i] = bf16_to_fp32(load_u16(src + 2 * i));
         return 0;
-    case T_Q8_0:  // block: f16 d, int8 q[32]; x = d * q
+    case GGML_TYPE_Q8_0:  // block: f16 d, int8 q[32]; x = d * q
         for (int64_t b = 0; b < n / QK; b++) {
             const uint8_t *blk = src + b * 34;
             float d = fp16_to_fp32(load_u16(blk));
@@ -90,7 +88,7 @@ int dequantize_row(int type, const void *src_, float *dst, int64_t n) {
             for (int j = 0; j < QK; j++) dst[b * QK + j] = d * q[j];
         }
         return 0;
-    case T_Q4_0:  // block: f16 d, 16 bytes; low nibbles are elements 0..15, high 16..31; x = d*(q-8)
+    case GGML_TYPE_Q4_0:  // block: f16 d, 16 bytes; low nibbles are elements 0..15, high 16..31; x = d*(q-8)
         for (int64_t b = 0; b < n / QK; b++) {
             const uint8_t *blk = src + b * 18;
             float d = fp16_to_fp32(load_u16(blk));
@@ -101,7 +99,7 @@ int dequantize_row(int type, const void *src_, float *dst, int64_t n) {
             }
         }
         return 0;
-    case T_Q4_1:  // block: f16 d, f16 m, 16 bytes; x = d*q + m
+    case GGML_TYPE_Q4_1:  // block: f16 d, f16 m, 16 bytes; x = d*q + m
         for (int64_t b = 0; b < n / QK; b++) {
             const uint8_t *blk = src + b * 20;
             float d = fp16_to_fp32(load_u16(blk));

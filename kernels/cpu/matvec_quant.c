@@ -10,7 +10,6 @@
 
 #include "kernels/kernels.h"
 
-enum { T_Q4_1 = 3, T_Q8_0 = 8 };
 #define QK 32
 
 static inline float load_f16(const uint8_t *p) {
@@ -100,12 +99,12 @@ static float row_q8_0(const uint8_t *row, const float *x, int n_blocks) {
 #endif
 }
 
-int matvec_quant_supported(int type) { return type == T_Q4_1 || type == T_Q8_0; }
+int matvec_quant_supported(int type) { return type == GGML_TYPE_Q4_1 || type == GGML_TYPE_Q8_0; }
 
 int matvec_quant(float *out, const void *w, int type, const float *x, int d_in, int d_out) {
     if (!matvec_quant_supported(type) || d_in % QK) return -1;
     int n_blocks = d_in / QK;
-    size_t row_bytes = (size_t)n_blocks * (type == T_Q4_1 ? 20 : 34);
+    size_t row_bytes = (size_t)n_blocks * (type == GGML_TYPE_Q4_1 ? 20 : 34);
     float xsum[1024];  // per-block sums of x (Q4_1's offset term); d_in <= 32768
     if (n_blocks > 1024) return -1;
     for (int b = 0; b < n_blocks; b++) {
@@ -117,7 +116,7 @@ int matvec_quant(float *out, const void *w, int type, const float *x, int d_in, 
 #pragma omp parallel for schedule(static) if (d_out >= 256)
     for (int o = 0; o < d_out; o++) {
         const uint8_t *row = base + (size_t)o * row_bytes;
-        out[o] = type == T_Q4_1 ? row_q4_1(row, x, xsum, n_blocks) : row_q8_0(row, x, n_blocks);
+        out[o] = type == GGML_TYPE_Q4_1 ? row_q4_1(row, x, xsum, n_blocks) : row_q8_0(row, x, n_blocks);
     }
     return 0;
 }
