@@ -16,14 +16,30 @@
 static model *tiny;
 static char tiny_path[64];
 
-static float max_abs_diff(const float *a, const float *b, int n) {
-    float m = 0;
-    for (int i = 0; i < n; i++) m = fmaxf(m, fabsf(a[i] - b[i]));
-    return m;
-}
-
 static void seq_tokens(int32_t *t, int n, int salt) {
     for (int i = 0; i < n; i++) t[i] = 3 + (i * 37 + salt * 101) % (tiny->cfg.vocab_size - 3);
+}
+
+// The shared comparison helpers (tests/test.h) fail on NaN and Inf: an all-NaN side must
+// never look equal to a finite one, nor "different enough" where a change is expected.
+static void test_compare_helpers_reject_nan(void) {
+    float a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3, 4}, nan4[4] = {NAN, NAN, NAN, NAN};
+    CHECK(max_abs_diff(a, b, 4) == 0);
+    b[3] = 4.5f;
+    CHECK(max_abs_diff(a, b, 4) == 0.5);
+    CHECK(!(max_abs_diff(a, nan4, 4) < 1e-4) && !(max_abs_diff(nan4, a, 4) < 1e-4));
+    CHECK(!(max_abs_diff(nan4, nan4, 4) <= 1e-4));
+    CHECK(!(max_abs_diff(a, nan4, 4) > 1e-6));  // nor does NaN count as "the logits changed"
+    float inf[4] = {1, 2, INFINITY, 4}, ninf[4] = {1, 2, -INFINITY, 4};
+    CHECK(!(max_abs_diff(a, inf, 4) < 1e-4) && !(max_abs_diff(inf, inf, 4) < 1e-4));
+    CHECK(!(max_abs_diff(ninf, ninf, 4) <= 0) && !(max_abs_diff(inf, ninf, 4) > 1));
+    // The running max used over rows: NaN sticks instead of being dropped by fmax.
+    double worst = 0;
+    worst = max_nan(worst, 0.25);
+    worst = max_nan(worst, NAN);
+    worst = max_nan(worst, 0.5);
+    CHECK(isnan(worst) && !(worst < 1e-4));
+    CHECK(max_nan(0.5, 0.25) == 0.5 && max_nan(0.25, 0.5) == 0.5);
 }
 
 // Runs tokens at positions start.. with chunk id `seq`, logits for every row.
@@ -42,10 +58,10 @@ static void test_prefill_equals_decode(void) {
     float *all = malloc(sizeof(float) * n * V), *one = malloc(sizeof(float) * V);
     kv_cache *a = model_new_cache(tiny), *b = model_new_cache(tiny);
     CHECK(run(a, tok, n, 0, -1, all) == 0);
-    float worst = 0;
+    double worst = 0;
     for (int i = 0; i < n; i++) {
         CHECK(run(b, tok + i, 1, i, -1, one) == 0);
-        worst = fmaxf(worst, max_abs_diff(all + (size_t)i * V, one, V));
+        worst = max_nan(worst, max_abs_diff(all + (size_t)i * V, one, V));
     }
     CHECK_MSG(worst < 1e-4f, "prefill vs decode max |diff| %g", worst);
     // Two prefill calls (25 + 15) give the same last row as one.
@@ -143,7 +159,7 @@ static void on_row(void *user, int layer, int q_head, int row, const float *prob
         s += probs[j];
         if (slots->chunk[j] == 1 && probs[j] != 0.0f) a->masked_nonzero++;  // rows observed are chunk 0's
     }
-    a->max_sum_err = fmax(a->max_sum_err, fabs(s - 1.0));
+    a->max_sum_err = max_nan(a->max_sum_err, fabs(s - 1.0));
     int key = (layer * 1000 + q_head) * 1000 + row;
     if (a->calls && key <= a->last_key) a->out_of_order++;
     a->last_key = key;
@@ -316,6 +332,7 @@ int main(void) {
         printf("not ok - tiny_model_setup\n");
         return 1;
     }
+    RUN_TEST(test_compare_helpers_reject_nan);
     RUN_TEST(test_prefill_equals_decode);
     RUN_TEST(test_batched_chunks_equal_separate);
     RUN_TEST(test_gather_evicts);

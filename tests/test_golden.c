@@ -79,10 +79,11 @@ static void check_prompt(const cJSON *p) {
             const cJSON *e = cJSON_GetArrayItem(top, k);
             int id = (int)cJSON_GetArrayItem(e, 0)->valuedouble;
             double ref = cJSON_GetArrayItem(e, 1)->valuedouble;
-            worst = fmax(worst, fabs(l[id] - ref));
+            worst = max_nan(worst, fabs(l[id] - ref));
         }
         const cJSON *pl = cJSON_GetObjectItem(row, "probe_logits");
-        for (int k = 0; k < n_probe; k++) worst = fmax(worst, fabs(l[probe_ids[k]] - cJSON_GetArrayItem(pl, k)->valuedouble));
+        for (int k = 0; k < n_probe; k++)
+            worst = max_nan(worst, fabs(l[probe_ids[k]] - cJSON_GetArrayItem(pl, k)->valuedouble));
         double lse = cJSON_GetObjectItem(row, "logsumexp")->valuedouble;
         CHECK_MSG(fabs(logsumexp_row(l, V) - lse) < LOGIT_TOL, "%s row %d: logsumexp %g vs %g", name, lrows[r],
                   logsumexp_row(l, V), lse);

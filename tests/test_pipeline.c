@@ -47,12 +47,6 @@ static pcomp_options opts(pcomp_method m) {
     return o;
 }
 
-static float max_abs_diff(const float *a, const float *b, int n) {
-    float w = 0;
-    for (int i = 0; i < n; i++) w = fmaxf(w, fabsf(a[i] - b[i]));
-    return w;
-}
-
 // Same slots (metadata exact, K/V within tol) in every head.
 static int caches_equal(const kv_cache *a, const kv_cache *b, float tol) {
     if (a->n_layers != b->n_layers || a->n_kv_heads != b->n_kv_heads) return 0;
@@ -61,7 +55,9 @@ static int caches_equal(const kv_cache *a, const kv_cache *b, float tol) {
         if (x->n != y->n) return 0;
         for (int j = 0; j < x->n; j++)
             if (x->pos[j] != y->pos[j] || x->chunk[j] != y->chunk[j] || x->doc[j] != y->doc[j]) return 0;
-        if (max_abs_diff(x->k, y->k, x->n * a->head_dim) > tol || max_abs_diff(x->v, y->v, x->n * a->head_dim) > tol)
+        // written as !(d <= tol) so that NaN counts as a difference
+        if (!(max_abs_diff(x->k, y->k, (size_t)x->n * a->head_dim) <= tol) ||
+            !(max_abs_diff(x->v, y->v, (size_t)x->n * a->head_dim) <= tol))
             return 0;
     }
     return 1;
