@@ -14,6 +14,7 @@
 #include "bench/method/kv_evict.h"
 #include "bench/model/model.h"
 #include "bench/method/pcomp.h"
+#include "bench/method/perplexity.h"
 #include "tests/test.h"
 #include "tests/tiny_gguf.h"
 #include "bench/model/tokenizer.h"
@@ -424,6 +425,40 @@ static void test_baseline_budgets(void) {
     pcomp_input_free(&in);
 }
 
+// Perplexity under `full` is a plain forward of each whole window: the NLL of its last n_cont
+// tokens, each predicted by the row before it (document and query only condition them).
+static void test_method_ppl_full_equals_forward(void) {
+    enum { CTX = 48, NQ = 5, NC = 7, N = 2 * CTX + 10 };  // two whole windows; the last 10 tokens are not scored
+    int V = tiny->cfg.vocab_size;
+    int32_t ids[N], pos[CTX], rows[CTX];
+    tokens(ids, N, 5);
+    pcomp_options o = opts(METHOD_FULL);
+    ppl_stats acc = {0};
+    CHECK_MSG(perplexity_method_accumulate(tiny, tok, ids, N, CTX, NQ, NC, &o, &acc, NULL, NULL) == 0, "%s",
+              pcb_last_error());
+    CHECK_MSG(acc.n_windows == 2 && acc.n_predicted == 2 * NC, "%d windows, %ld predicted", acc.n_windows,
+              acc.n_predicted);
+    for (int i = 0; i < CTX; i++) pos[i] = i, rows[i] = i;
+    float *logits = malloc(sizeof(float) * (size_t)CTX * V);
+    double want = 0;
+    for (int w = 0; w < 2; w++) {
+        const int32_t *t = ids + w * CTX;
+        kv_cache *c = model_new_cache(tiny);
+        forward_batch b = {.n = CTX, .tokens = t, .pos = pos, .logit_rows = rows, .n_logit_rows = CTX, .logits = logits};
+        CHECK(forward(tiny, c, &b) == 0);
+        for (int i = CTX - NC; i < CTX; i++) {
+            const float *row = logits + (size_t)(i - 1) * V;
+            double mx = row[0], z = 0;
+            for (int v = 1; v < V; v++) mx = fmax(mx, row[v]);
+            for (int v = 0; v < V; v++) z += exp(row[v] - mx);
+            want += mx + log(z) - row[t[i]];
+        }
+        kv_cache_free(c);
+    }
+    CHECK_NEAR(acc.nll_sum, want, 1e-4);
+    free(logits);
+}
+
 static void test_full_truncation(void) {
     pcomp_input in;
     make_input(&in, 300, 5, -1);  // longer than the tiny model's 256 positions
@@ -511,6 +546,7 @@ int main(void) {
     RUN_TEST(test_calibration_exact);
     RUN_TEST(test_calibration_equalised);
     RUN_TEST(test_baseline_budgets);
+    RUN_TEST(test_method_ppl_full_equals_forward);
     RUN_TEST(test_full_truncation);
     RUN_TEST(test_bad_knobs);
     tokenizer_free(tok);
