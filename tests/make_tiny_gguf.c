@@ -13,6 +13,7 @@ static void usage(void) {
             "usage: make_tiny_gguf OUT.gguf [--type F32|F16|BF16|Q8_0|Q4_0|Q4_1] [--layers N] [--dim D]\n"
             "                      [--heads H] [--kv-heads K] [--ffn F] [--ctx C] [--seed S] [--untied]\n"
             "                      [--theta T] [--eps E] [--version 2|3] [--alignment A] [--no-chat-template]\n"
+            "                      [--dequantised]  (F32 matrices holding what --type dequantises to)\n"
             "       make_tiny_gguf OUT.gguf --showcase [--version 2|3] [--alignment A]\n");
 }
 
@@ -87,6 +88,7 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         long long v;
         if (!strcmp(a, "--untied")) { cfg.tied = 0; continue; }
+        if (!strcmp(a, "--dequantised")) { cfg.store_dequantised = 1; continue; }
         if (!strcmp(a, "--showcase")) { show = 1; continue; }
         if (!strcmp(a, "--no-chat-template")) { cfg.chat_template = 0; continue; }
         if (i + 1 >= argc) {

@@ -34,6 +34,21 @@ static const char *test_skip_reason_;
 #define CHECK_NEAR(a, b, tol) \
     CHECK_MSG(fabs((double)(a) - (double)(b)) <= (tol), "%g vs %g (tol %g)", (double)(a), (double)(b), (double)(tol))
 
+// Comparisons that cannot pass on NaN or Inf: fmax(m, NaN) returns m, so a plain running max
+// of |a - b| would call an all-NaN result "equal". These return NaN instead, and NaN fails
+// every < / <= / > / == check.
+static inline double max_nan(double worst, double d) { return isnan(worst) || isnan(d) ? NAN : fmax(worst, d); }
+
+// Largest |a[i] - b[i]|; NaN when any value on either side is NaN or infinite.
+static inline double max_abs_diff(const float *a, const float *b, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(a[i]) || !isfinite(b[i])) return NAN;
+        m = fmax(m, fabs((double)a[i] - (double)b[i]));
+    }
+    return m;
+}
+
 // Stop the current test and report it as skipped (e.g. model not downloaded, no GPU).
 #define SKIP_TEST(why)           \
     do {                         \

@@ -295,7 +295,7 @@ static void test_observer_matches_probe(void) {
     double worst = 0;
     for (int h = 0; ob.attn && pr.rows && h < tiny->cfg.n_heads; h++)
         for (int j = 0; j < pr.keys; j++)
-            worst = fmax(worst, fabs(ob.attn[(size_t)h * ob.stride + j] - pr.rows[(size_t)h * pr.keys + j]));
+            worst = max_nan(worst, fabs(ob.attn[(size_t)h * ob.stride + j] - pr.rows[(size_t)h * pr.keys + j]));
     CHECK_MSG(worst < 1e-5, "observer vs probe: max |diff| %g", worst);
     kv_cache_free(c);
     free(tok), free(pos), free(ob.attn), free(pr.rows);

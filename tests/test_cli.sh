@@ -81,10 +81,14 @@ if [ -n "$a" ] && [ "$a" = "$b" ]; then ok sampling_seeded; else notok sampling_
 
 book="$DATA/text/pg19/pg19_22424_frank_merriwell_down_south.txt"
 if [ -f "$book" ]; then
-    if run_ok "$tmp/ppl.json" $PCB ppl --ctx 256 --max-tokens 1024 --json "$book" && python3 -c "
-import json; d=json.load(open('$tmp/ppl.json'))
-assert d['tokens'] == 4*255 and d['windows'] == 4 and d['ctx'] == 256 and d['stride'] == 256, d
-assert 5 < d['ppl'] < 200, d" 2>>"$tmp/err"; then ok ppl_json; else notok ppl_json "$(cat "$tmp/err")"; fi
+    # The first two 2048-token windows of the book against the reference's per-window NLL
+    # (tests/golden/ppl_pg19_2048.json, HF transformers on the same GGUF), at the golden test's 1e-4.
+    if run_ok "$tmp/ppl.json" $PCB ppl --ctx 2048 --max-tokens 4096 --json "$book" && python3 -c "
+import json, math; d=json.load(open('$tmp/ppl.json'))
+ref = [f for f in json.load(open('tests/golden/ppl_pg19_2048.json'))['all']['files'] if f['file'].endswith('$(basename "$book")')][0]
+want = math.exp(sum(ref['window_nll'][:2]) / (2 * 2047))
+assert d['tokens'] == 2*2047 and d['windows'] == 2 and d['ctx'] == 2048 and d['stride'] == 2048, d
+assert abs(d['ppl'] - want) / want < 1e-4, (d['ppl'], want)" 2>>"$tmp/err"; then ok ppl_json; else notok ppl_json "$(cat "$tmp/err")"; fi
     expect_fail ppl_missing_file "cannot open" $PCB ppl --ctx 256 "$tmp/none.txt"
     printf 'x' > "$tmp/one_token.txt"
     expect_fail ppl_too_short "one_token.txt.*at least 2" $PCB ppl "$tmp/one_token.txt"

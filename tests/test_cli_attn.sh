@@ -46,7 +46,7 @@ if run_ok "$tmp/log.json" $PCB attn log --method pcw --chunk-tokens 330 --genera
     if [ "$n_answer" -ge 1 ] && [ "$n_tokens" -eq $((n_answer - 1)) ]; then ok attn_log_generated; else
         notok attn_log_generated "$n_answer answer tokens, $n_tokens logged"; fi
 else
-    notok attn_log_h5dump "$(tail -c 600 "$tmp/err")"; skip attn_log_generated "no log"
+    notok attn_log_h5dump "$(tail -c 600 "$tmp/err")"; notok attn_log_generated "not run: no log"
 fi
 
 if run_ok "$tmp/cls.json" $PCB attn classify "$tmp/pcw.h5" --db "$tmp/r.sqlite" --json; then
@@ -65,7 +65,7 @@ assert sum(1 for l in s['layers'] if l['label'] == 'multi-sink') == $layer_multi
         [ ! -e "$tmp/pcw.h5.classify.tmp" ] && grep -q "^layer  head-avg" "$tmp/cls2"; then
         ok attn_classify_idempotent; else notok attn_classify_idempotent "$(tail -c 400 "$tmp/err")"; fi
 else
-    notok attn_classify_db "$(tail -c 600 "$tmp/err")"; skip attn_classify_idempotent "classify failed"
+    notok attn_classify_db "$(tail -c 600 "$tmp/err")"; notok attn_classify_idempotent "not run: classify failed"
 fi
 
 if run_ok "$tmp/exp" $PCB attn export "$tmp/pcw.h5" --out "$tmp/plots" --bins 50 &&

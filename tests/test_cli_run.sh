@@ -95,6 +95,13 @@ run_ok "$tmp/m" $PCB merge "$tmp/s0.sqlite" "$tmp/s1.sqlite" -o "$tmp/merged.sql
 rows_of "$tmp/merged.sqlite" > "$tmp/merged.rows"
 if cmp -s "$tmp/ref.rows" "$tmp/merged.rows"; then ok shards_merged_equal_whole_run; else
     notok shards_merged_equal_whole_run "$(diff "$tmp/ref.rows" "$tmp/merged.rows" | head -5)"; fi
+# Merging is idempotent: the same shard again adds no run and changes no row.
+runs_in() { sqlite3 "$1" "SELECT count(*) FROM runs" 2>/dev/null || echo -1; }
+runs_before=$(runs_in "$tmp/merged.sqlite")
+run_ok "$tmp/m2" $PCB merge "$tmp/s0.sqlite" -o "$tmp/merged.sqlite"
+if [ "$runs_before" = 2 ] && [ "$(runs_in "$tmp/merged.sqlite")" = 2 ] &&
+    rows_of "$tmp/merged.sqlite" | cmp -s "$tmp/ref.rows" -; then ok merge_again_is_noop; else
+    notok merge_again_is_noop "runs $runs_before -> $(runs_in "$tmp/merged.sqlite") (want 2 -> 2)"; fi
 expect_fail shard_out_of_range "shard '2/2': want I/N" $PCB run "$cfg" --shard 2/2
 
 # Bad input. A data folder of our own: LongBench JSONL with a malformed line in the middle.

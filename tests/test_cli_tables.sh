@@ -9,7 +9,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/cli_lib.sh"
 
-if ! command -v sqlite3 >/dev/null; then skip cli_tables "the sqlite3 CLI is not installed"; exit 0; fi
+# The sqlite3 CLI is a project dependency (scripts/install_deps.sh): its absence is a failure.
+if ! command -v sqlite3 >/dev/null; then notok cli_tables "the sqlite3 CLI is not installed (make deps)"; exit 1; fi
 
 schema_v1="
 CREATE TABLE runs ( run_id INTEGER PRIMARY KEY, config_name TEXT, config_path TEXT, config_sha256 TEXT, code_version TEXT,

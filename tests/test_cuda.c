@@ -412,7 +412,7 @@ static void test_model_logits_agree(void) {
            n, ROWS, agree, ROWS, decided_agree, decided, e);
     CHECK_MSG(decided_agree == decided, "top-1 differs on a row with a clear winner");
     CHECK_MSG(agree >= ROWS * 9 / 10, "top-1 agreement %d/%d", agree, ROWS);
-    CHECK_MSG(e <= 1e-2, "logits NMSE %g", e);
+    CHECK_MSG(e <= 1e-3, "logits NMSE %g", e);  // measured 8e-5 (bf16 weights and KV cache); 1e-2 hid real errors
     kv_cache_free(cc), kv_cache_free(cg);
     free(lc), free(lg), free(ids);
 }

@@ -16,14 +16,30 @@
 static model *tiny;
 static char tiny_path[64];
 
-static float max_abs_diff(const float *a, const float *b, int n) {
-    float m = 0;
-    for (int i = 0; i < n; i++) m = fmaxf(m, fabsf(a[i] - b[i]));
-    return m;
-}
-
 static void seq_tokens(int32_t *t, int n, int salt) {
     for (int i = 0; i < n; i++) t[i] = 3 + (i * 37 + salt * 101) % (tiny->cfg.vocab_size - 3);
+}
+
+// The shared comparison helpers (tests/test.h) fail on NaN and Inf: an all-NaN side must
+// never look equal to a finite one, nor "different enough" where a change is expected.
+static void test_compare_helpers_reject_nan(void) {
+    float a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3, 4}, nan4[4] = {NAN, NAN, NAN, NAN};
+    CHECK(max_abs_diff(a, b, 4) == 0);
+    b[3] = 4.5f;
+    CHECK(max_abs_diff(a, b, 4) == 0.5);
+    CHECK(!(max_abs_diff(a, nan4, 4) < 1e-4) && !(max_abs_diff(nan4, a, 4) < 1e-4));
+    CHECK(!(max_abs_diff(nan4, nan4, 4) <= 1e-4));
+    CHECK(!(max_abs_diff(a, nan4, 4) > 1e-6));  // nor does NaN count as "the logits changed"
+    float inf[4] = {1, 2, INFINITY, 4}, ninf[4] = {1, 2, -INFINITY, 4};
+    CHECK(!(max_abs_diff(a, inf, 4) < 1e-4) && !(max_abs_diff(inf, inf, 4) < 1e-4));
+    CHECK(!(max_abs_diff(ninf, ninf, 4) <= 0) && !(max_abs_diff(inf, ninf, 4) > 1));
+    // The running max used over rows: NaN sticks instead of being dropped by fmax.
+    double worst = 0;
+    worst = max_nan(worst, 0.25);
+    worst = max_nan(worst, NAN);
+    worst = max_nan(worst, 0.5);
+    CHECK(isnan(worst) && !(worst < 1e-4));
+    CHECK(max_nan(0.5, 0.25) == 0.5 && max_nan(0.25, 0.5) == 0.5);
 }
 
 // Runs tokens at positions start.. with chunk id `seq`, logits for every row.
@@ -42,10 +58,10 @@ static void test_prefill_equals_decode(void) {
     float *all = malloc(sizeof(float) * n * V), *one = malloc(sizeof(float) * V);
     kv_cache *a = model_new_cache(tiny), *b = model_new_cache(tiny);
     CHECK(run(a, tok, n, 0, -1, all) == 0);
-    float worst = 0;
+    double worst = 0;
     for (int i = 0; i < n; i++) {
         CHECK(run(b, tok + i, 1, i, -1, one) == 0);
-        worst = fmaxf(worst, max_abs_diff(all + (size_t)i * V, one, V));
+        worst = max_nan(worst, max_abs_diff(all + (size_t)i * V, one, V));
     }
     CHECK_MSG(worst < 1e-4f, "prefill vs decode max |diff| %g", worst);
     // Two prefill calls (25 + 15) give the same last row as one.
@@ -143,7 +159,7 @@ static void on_row(void *user, int layer, int q_head, int row, const float *prob
         s += probs[j];
         if (slots->chunk[j] == 1 && probs[j] != 0.0f) a->masked_nonzero++;  // rows observed are chunk 0's
     }
-    a->max_sum_err = fmax(a->max_sum_err, fabs(s - 1.0));
+    a->max_sum_err = max_nan(a->max_sum_err, fabs(s - 1.0));
     int key = (layer * 1000 + q_head) * 1000 + row;
     if (a->calls && key <= a->last_key) a->out_of_order++;
     a->last_key = key;
@@ -195,46 +211,101 @@ static void test_bad_batches(void) {
     kv_cache_free(c);
 }
 
-// The default tiny model with its matrices stored as `type`, loaded (the file is removed again).
-static model *load_tiny_variant(ggml_type type) {
+// The default tiny model with its matrices stored as `type` (or, dequantised, as the F32 values
+// that type decodes to), loaded; the file is removed again.
+static model *load_tiny_as(ggml_type type, int dequantised) {
     tiny_llama_config cfg = tiny_llama_default();
-    cfg.wtype = type;
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/pcb_tiny_%s_%d.gguf", ggml_type_name(type), (int)getpid());
+    cfg.wtype = type, cfg.store_dequantised = dequantised;
+    char path[80];
+    snprintf(path, sizeof path, "/tmp/pcb_tiny_%s%s_%d.gguf", ggml_type_name(type), dequantised ? "_deq" : "",
+             (int)getpid());
     model *mq = tiny_llama_write(path, &cfg) == 0 ? model_load(path) : NULL;
     if (!mq) fprintf(stderr, "  tiny %s model: %s\n", ggml_type_name(type), pcb_last_error());
     unlink(path);  // the model keeps its mapping; the name is no longer needed
     return mq;
 }
+static model *load_tiny_variant(ggml_type type) { return load_tiny_as(type, 0); }
 
-// Quantised variants load and stay close to the F32 model's logits.
+// Logits of 8 prefilled rows, then of one decode step (token 8 at position 8) of model mm.
+static void prefill_and_decode(model *mm, const int32_t *tok, float *rows8, float *decoded) {
+    kv_cache *c = model_new_cache(mm);
+    model *saved = tiny;
+    tiny = mm;
+    CHECK(run(c, tok, 8, 0, -1, rows8) == 0);
+    CHECK(run(c, tok + 8, 1, 8, -1, decoded) == 0);
+    tiny = saved;
+    kv_cache_free(c);
+}
+
+// Each quantised variant against its float32 twin holding the dequantised weights: the same
+// function, so the logits agree to float32 rounding (measured <= 2.1e-7; logits are ~0.1),
+// in the prefill and in the decode step (which reads the quantised blocks directly).
 static void test_quantised_tiny_models(void) {
     ggml_type types[] = {GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1};
-    int32_t tok[8];
-    seq_tokens(tok, 8, 7);
+    int32_t tok[9];
+    seq_tokens(tok, 9, 7);
     int V = tiny->cfg.vocab_size;
-    float *ref = malloc(sizeof(float) * 8 * V), *got = malloc(sizeof(float) * 8 * V);
-    kv_cache *c = model_new_cache(tiny);
-    run(c, tok, 8, 0, -1, ref);
-    kv_cache_free(c);
+    float *ref = malloc(sizeof(float) * 9 * V), *got = malloc(sizeof(float) * 9 * V);
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
-        model *mq = load_tiny_variant(types[i]);
-        CHECK(mq != NULL);
-        if (mq) {
-            kv_cache *cq = model_new_cache(mq);
-            model *saved = tiny;
-            tiny = mq;
-            run(cq, tok, 8, 0, -1, got);
-            tiny = saved;
-            float d = max_abs_diff(ref, got, 8 * V);
-            // F16/BF16/Q8_0 are near-lossless; 4-bit formats are coarse but must stay correlated.
-            float tol = types[i] == GGML_TYPE_Q4_0 || types[i] == GGML_TYPE_Q4_1 ? 0.5f : 0.1f;
-            CHECK_MSG(d < tol, "%s: max |logit diff| %g", ggml_type_name(types[i]), d);
-            kv_cache_free(cq);
-            model_free(mq);
+        model *mq = load_tiny_variant(types[i]), *mf = load_tiny_as(types[i], 1);
+        CHECK(mq != NULL && mf != NULL);
+        if (mq && mf) {
+            CHECK(mf->layers[0].qwq.type == GGML_TYPE_F32 && mq->layers[0].qwq.type == (int)types[i]);
+            prefill_and_decode(mf, tok, ref, ref + (size_t)8 * V);
+            prefill_and_decode(mq, tok, got, got + (size_t)8 * V);
+            double d = max_abs_diff(ref, got, (size_t)8 * V), dd = max_abs_diff(ref + (size_t)8 * V, got + (size_t)8 * V, V);
+            CHECK_MSG(d < 1e-5 && dd < 1e-5, "%s vs its dequantised F32 twin: max |logit diff| %g (prefill), %g (decode)",
+                      ggml_type_name(types[i]), d, dd);
+            printf("  %s vs dequantised F32: max |logit diff| %.1e prefill, %.1e decode\n", ggml_type_name(types[i]), d, dd);
+            // The twin really differs from the unquantised model (else this compares nothing).
+            float *plain = malloc(sizeof(float) * 9 * V);
+            prefill_and_decode(tiny, tok, plain, plain + (size_t)8 * V);
+            CHECK_MSG(max_abs_diff(plain, ref, (size_t)8 * V) > 0, "%s: quantisation changed no logit",
+                      ggml_type_name(types[i]));
+            free(plain);
         }
+        model_free(mq), model_free(mf);
     }
     free(ref), free(got);
+}
+
+// An untied output.weight: rows 2 * token_embd[perm(v)]. Everything before the output
+// projection is the tied model's (the same draws), so logit v must be twice the tied
+// model's logit perm(v) - which fails if the engine reads token_embd instead, or transposes.
+static void test_untied_output(void) {
+    int V = tiny->cfg.vocab_size, D = tiny->cfg.dim;
+    CHECK(tiny->cfg.tied_embeddings);
+    float *w = malloc(sizeof(float) * (size_t)V * D);
+    for (int v = 0; v < V; v++)  // 7 is prime to the vocabulary size (275): a permutation
+        for (int d = 0; d < D; d++) w[(size_t)v * D + d] = 2.0f * tiny->token_embd[(size_t)((v * 7 + 3) % V) * D + d];
+    tiny_llama_config cfg = tiny_llama_default();
+    tg_writer *wr = tiny_llama_build(&cfg);
+    uint64_t ne[2] = {(uint64_t)D, (uint64_t)V};
+    CHECK(tg_add_tensor_f32(wr, "output.weight", GGML_TYPE_F32, 2, ne, w) >= 0);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/pcb_tiny_untied_%d.gguf", (int)getpid());
+    CHECK(tg_write_file(wr, path) == 0);
+    tg_free(wr);
+    model *mu = model_load(path);
+    unlink(path);
+    CHECK_MSG(mu != NULL, "%s", pcb_last_error());
+    if (!mu) {
+        free(w);
+        return;
+    }
+    CHECK(!mu->cfg.tied_embeddings && mu->output != mu->token_embd);
+    int32_t tok[9];
+    seq_tokens(tok, 9, 11);
+    float *a = malloc(sizeof(float) * 9 * V), *b = malloc(sizeof(float) * 9 * V);
+    prefill_and_decode(tiny, tok, a, a + (size_t)8 * V);
+    prefill_and_decode(mu, tok, b, b + (size_t)8 * V);
+    double worst = 0;
+    for (int r = 0; r < 9; r++)
+        for (int v = 0; v < V; v++)
+            worst = max_nan(worst, fabs(b[(size_t)r * V + v] - 2.0 * a[(size_t)r * V + (v * 7 + 3) % V]));
+    CHECK_MSG(worst < 1e-5, "untied logits vs 2 x tied logits permuted: max |diff| %g", worst);
+    model_free(mu);
+    free(w), free(a), free(b);
 }
 
 // Window bookkeeping of the perplexity protocol, with and without a BOS per window, and the
@@ -316,12 +387,14 @@ int main(void) {
         printf("not ok - tiny_model_setup\n");
         return 1;
     }
+    RUN_TEST(test_compare_helpers_reject_nan);
     RUN_TEST(test_prefill_equals_decode);
     RUN_TEST(test_batched_chunks_equal_separate);
     RUN_TEST(test_gather_evicts);
     RUN_TEST(test_probe);
     RUN_TEST(test_bad_batches);
     RUN_TEST(test_quantised_tiny_models);
+    RUN_TEST(test_untied_output);
     RUN_TEST(test_perplexity_windows);
     RUN_TEST(test_unknown_tensors_rejected);
     RUN_TEST(test_quant_decode_matches_f32);

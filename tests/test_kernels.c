@@ -31,7 +31,7 @@ static void test_matmul_wt(void) {
             for (int o = 0; o < dout; o++) {
                 double ref = 0;
                 for (int k = 0; k < din; k++) ref += (double)x[i * din + k] * w[o * din + k];
-                maxerr = fmax(maxerr, fabs(ref - out[i * dout + o]));
+                maxerr = max_nan(maxerr, fabs(ref - out[i * dout + o]));
             }
         CHECK_MSG(maxerr < 1e-4, "shape %d: max error %g", s, maxerr);
         free(x), free(w), free(out);
@@ -169,7 +169,7 @@ static void test_matvec_quant(void) {
             dequantize_row(types[t], blocks + o * row_bytes, deq, D_IN);
             double ref = 0;
             for (int i = 0; i < D_IN; i++) ref += (double)deq[i] * x[i];
-            worst = fmax(worst, fabs(ref - out[o]));
+            worst = max_nan(worst, fabs(ref - out[o]));
         }
         CHECK_MSG(worst < 1e-4, "%s: max error %g", ggml_type_name(types[t]), worst);
     }

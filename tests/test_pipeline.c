@@ -14,6 +14,7 @@
 #include "bench/method/kv_evict.h"
 #include "bench/model/model.h"
 #include "bench/method/pcomp.h"
+#include "bench/method/perplexity.h"
 #include "tests/test.h"
 #include "tests/tiny_gguf.h"
 #include "bench/model/tokenizer.h"
@@ -47,12 +48,6 @@ static pcomp_options opts(pcomp_method m) {
     return o;
 }
 
-static float max_abs_diff(const float *a, const float *b, int n) {
-    float w = 0;
-    for (int i = 0; i < n; i++) w = fmaxf(w, fabsf(a[i] - b[i]));
-    return w;
-}
-
 // Same slots (metadata exact, K/V within tol) in every head.
 static int caches_equal(const kv_cache *a, const kv_cache *b, float tol) {
     if (a->n_layers != b->n_layers || a->n_kv_heads != b->n_kv_heads) return 0;
@@ -61,7 +56,9 @@ static int caches_equal(const kv_cache *a, const kv_cache *b, float tol) {
         if (x->n != y->n) return 0;
         for (int j = 0; j < x->n; j++)
             if (x->pos[j] != y->pos[j] || x->chunk[j] != y->chunk[j] || x->doc[j] != y->doc[j]) return 0;
-        if (max_abs_diff(x->k, y->k, x->n * a->head_dim) > tol || max_abs_diff(x->v, y->v, x->n * a->head_dim) > tol)
+        // written as !(d <= tol) so that NaN counts as a difference
+        if (!(max_abs_diff(x->k, y->k, (size_t)x->n * a->head_dim) <= tol) ||
+            !(max_abs_diff(x->v, y->v, (size_t)x->n * a->head_dim) <= tol))
             return 0;
     }
     return 1;
@@ -410,12 +407,13 @@ static void test_baseline_budgets(void) {
         pcomp_state st;
         pcomp_result r;
         CHECK(pcomp_prefill(tiny, &in, &o, &st, &r) == 0);
-        int ok = 1, budget[8];
-        pyramid_budgets(budget, L, 40, 8, o.pyramid_beta);
+        // PyramidKV by hand (kv_evict.h): avg 40 - 8 = 32, last layer 32 / beta 20 = 1.6, first
+        // 2 * 32 - 1.6 = 62.4; rounded, plus the window of 8.
+        int ok = L == 2 && o.pyramid_beta == 20, budget[2] = {62 + 8, 2 + 8};
         for (int l = 0; l < L; l++)
             for (int g = 0; g < G; g++) {
                 const kv_head *h = kv_cache_head(st.cache, l, g);
-                int want = methods[i] == METHOD_PYRAMIDKV ? budget[l] : 40;
+                int want = methods[i] == METHOD_PYRAMIDKV ? budget[l < 2 ? l : 1] : 40;
                 ok &= h->n == want;
                 for (int j = 1; j < h->n; j++) ok &= h->pos[j] > h->pos[j - 1];  // order kept
                 if (methods[i] == METHOD_STREAMINGLLM) ok &= h->pos[0] == 0 && h->pos[3] == 3 && h->pos[4] == 155 - 36;
@@ -424,10 +422,41 @@ static void test_baseline_budgets(void) {
         CHECK_MSG(ok, "%s: wrong slots kept", pcomp_method_name(methods[i]));
         pcomp_state_free(&st), pcomp_result_free(&r);
     }
-    int b[8];
-    pyramid_budgets(b, 2, 40, 8, 20);
-    CHECK(b[0] > b[1] && b[0] + b[1] == 2 * 40);
     pcomp_input_free(&in);
+}
+
+// Perplexity under `full` is a plain forward of each whole window: the NLL of its last n_cont
+// tokens, each predicted by the row before it (document and query only condition them).
+static void test_method_ppl_full_equals_forward(void) {
+    enum { CTX = 48, NQ = 5, NC = 7, N = 2 * CTX + 10 };  // two whole windows; the last 10 tokens are not scored
+    int V = tiny->cfg.vocab_size;
+    int32_t ids[N], pos[CTX], rows[CTX];
+    tokens(ids, N, 5);
+    pcomp_options o = opts(METHOD_FULL);
+    ppl_stats acc = {0};
+    CHECK_MSG(perplexity_method_accumulate(tiny, tok, ids, N, CTX, NQ, NC, &o, &acc, NULL, NULL) == 0, "%s",
+              pcb_last_error());
+    CHECK_MSG(acc.n_windows == 2 && acc.n_predicted == 2 * NC, "%d windows, %ld predicted", acc.n_windows,
+              acc.n_predicted);
+    for (int i = 0; i < CTX; i++) pos[i] = i, rows[i] = i;
+    float *logits = malloc(sizeof(float) * (size_t)CTX * V);
+    double want = 0;
+    for (int w = 0; w < 2; w++) {
+        const int32_t *t = ids + w * CTX;
+        kv_cache *c = model_new_cache(tiny);
+        forward_batch b = {.n = CTX, .tokens = t, .pos = pos, .logit_rows = rows, .n_logit_rows = CTX, .logits = logits};
+        CHECK(forward(tiny, c, &b) == 0);
+        for (int i = CTX - NC; i < CTX; i++) {
+            const float *row = logits + (size_t)(i - 1) * V;
+            double mx = row[0], z = 0;
+            for (int v = 1; v < V; v++) mx = fmax(mx, row[v]);
+            for (int v = 0; v < V; v++) z += exp(row[v] - mx);
+            want += mx + log(z) - row[t[i]];
+        }
+        kv_cache_free(c);
+    }
+    CHECK_NEAR(acc.nll_sum, want, 1e-4);
+    free(logits);
 }
 
 static void test_full_truncation(void) {
@@ -517,6 +546,7 @@ int main(void) {
     RUN_TEST(test_calibration_exact);
     RUN_TEST(test_calibration_equalised);
     RUN_TEST(test_baseline_budgets);
+    RUN_TEST(test_method_ppl_full_equals_forward);
     RUN_TEST(test_full_truncation);
     RUN_TEST(test_bad_knobs);
     tokenizer_free(tok);

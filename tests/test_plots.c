@@ -407,7 +407,7 @@ static void test_synthetic_export(void) {
 
 static void test_attention_plots(void) {
     NEED_GNUPLOT();
-    if (!export_ready) SKIP_TEST("no synthetic export");
+    if (!export_ready) FAIL_TEST("the synthetic export (test_synthetic_export failed)");
     char export_dir[256], out[256], p[512];
     snprintf(export_dir, sizeof export_dir, "%s/export", dir);
     snprintf(out, sizeof out, "%s/attn-plots", dir);
@@ -466,7 +466,7 @@ static void test_attention_plots(void) {
 // Fewer keys than bins, and a different count per layer: the heatmap cannot be an image.
 static void test_irregular_heatmap(void) {
     NEED_GNUPLOT();
-    if (!export_ready) SKIP_TEST("no synthetic export");
+    if (!export_ready) FAIL_TEST("the synthetic export (test_synthetic_export failed)");
     char export_dir[256], out[256], p[512];
     snprintf(export_dir, sizeof export_dir, "%s/export", dir);
     snprintf(out, sizeof out, "%s/attn-plots", dir);
@@ -492,7 +492,7 @@ static void test_attention_plot_errors(void) {
     CHECK(plot_attn_class_ranges(export_dir, "sample_nope", out) == -1);
     CHECK(plot_attn_heatmap(export_dir, "../sample_pc", out) == -1);
     CHECK(strstr(pcb_last_error(), "../sample_pc") != NULL);
-    if (!export_ready) return;
+    if (!export_ready) FAIL_TEST("the synthetic export (test_synthetic_export failed)");
     CHECK(plot_attn_layers(export_dir, "sample_pc", (int[]){3, 99}, 2, out) == -1);
     CHECK_MSG(strstr(pcb_last_error(), "layer 99") && strstr(pcb_last_error(), "0..7"), "%s", pcb_last_error());
     CHECK(plot_attn_heatmap_pair(export_dir, "sample_pc", export_dir, "sample_full", out, "bad/name") == -1);

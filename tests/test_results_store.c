@@ -176,8 +176,17 @@ static void test_merge_shards(void) {
     CHECK(sql_int(out, "SELECT count(*) FROM samples") == ROWS);
     CHECK(sql_int(out, "SELECT count(*) FROM samples WHERE status = 'done'") == ROWS);
     CHECK(sql_int(out, "SELECT count(*) FROM runs") == 2 && sql_int(out, "SELECT count(*) FROM variants") == 1);
-    CHECK(results_merge(out, in, 2) == 0);  // again: same samples
+    CHECK(results_merge(out, in, 2) == 0);  // again: same samples, same runs
     CHECK(sql_int(out, "SELECT count(*) FROM samples WHERE status = 'done'") == ROWS);
+    CHECK_MSG(sql_int(out, "SELECT count(*) FROM runs") == 2, "merging a shard twice: %d runs",
+              sql_int(out, "SELECT count(*) FROM runs"));
+    // A shard whose run finished after the first merge: its run is updated, not added.
+    results_store *s0 = results_open(a);
+    CHECK(s0 && results_finish_run(s0, 1) == 0);
+    results_close(s0);
+    CHECK(results_merge(out, in, 1) == 0);
+    CHECK(sql_int(out, "SELECT count(*) FROM runs") == 2);
+    CHECK(sql_int(out, "SELECT count(*) FROM runs WHERE shard = '0/2' AND finished_utc IS NOT NULL") == 1);
     char missing[128];
     path_in_dir(missing, sizeof missing, "missing.sqlite");
     const char *bad[1] = {missing};

@@ -408,6 +408,41 @@ size_t tiny_quantize(ggml_type type, const float *src, void *dst, int64_t n) {
     return nb;
 }
 
+int tiny_dequantize(ggml_type type, const void *src, float *dst, int64_t n) {
+    if (!tiny_type_bytes(type, n)) return -1;
+    const uint8_t *b = src;
+    for (int64_t i = 0; i < n; i++) {
+        uint16_t h;
+        switch (type) {
+        case GGML_TYPE_F32: memcpy(&dst[i], b + i * 4, 4); break;
+        case GGML_TYPE_F16: memcpy(&h, b + i * 2, 2), dst[i] = tiny_fp16_to_fp32(h); break;
+        case GGML_TYPE_BF16: memcpy(&h, b + i * 2, 2), dst[i] = tiny_bf16_to_fp32(h); break;
+        case GGML_TYPE_Q8_0: {  // d, 32 x int8: d * q
+            const uint8_t *blk = b + i / 32 * 34;
+            memcpy(&h, blk, 2);
+            dst[i] = tiny_fp16_to_fp32(h) * (float)(int8_t)blk[2 + i % 32];
+            break;
+        }
+        case GGML_TYPE_Q4_0: {  // d, 16 bytes: low nibbles are values 0..15, high nibbles 16..31; (q - 8) * d
+            const uint8_t *blk = b + i / 32 * 18;
+            int j = (int)(i % 32), q = j < 16 ? blk[2 + j] & 0x0F : blk[2 + j - 16] >> 4;
+            memcpy(&h, blk, 2);
+            dst[i] = (float)(q - 8) * tiny_fp16_to_fp32(h);
+            break;
+        }
+        case GGML_TYPE_Q4_1: {  // d, m, 16 bytes of nibbles as Q4_0: q * d + m
+            const uint8_t *blk = b + i / 32 * 20;
+            int j = (int)(i % 32), q = j < 16 ? blk[4 + j] & 0x0F : blk[4 + j - 16] >> 4;
+            uint16_t hm;
+            memcpy(&h, blk, 2), memcpy(&hm, blk + 2, 2);
+            dst[i] = (float)q * tiny_fp16_to_fp32(h) + tiny_fp16_to_fp32(hm);
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
 // ---- tiny vocabulary -----------------------------------------------------------------------
 static const char *const control_tokens[] = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
 #define N_CONTROL 3
@@ -487,12 +522,20 @@ static float rng_normal(tiny_rng *r) {   // Box-Muller; u1 in (0,1] so the log i
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
+// dequantised: write F32 holding what `type` would dequantise to (the draws are the same).
 static int add_random(tg_writer *w, tiny_rng *r, const char *name, ggml_type type, uint64_t ne0, uint64_t ne1,
-                      float mean, float std) {
+                      float mean, float std, int dequantised) {
     uint64_t ne[2] = {ne0, ne1};
     size_t n = (size_t)(ne0 * ne1);
     float *v = pcb_malloc(n * sizeof *v);
     for (size_t i = 0; i < n; i++) v[i] = mean + std * rng_normal(r);
+    if (dequantised && type != GGML_TYPE_F32) {
+        void *q = pcb_malloc(tiny_type_bytes(type, (int64_t)n));
+        tiny_quantize(type, v, q, (int64_t)n);
+        tiny_dequantize(type, q, v, (int64_t)n);
+        free(q);
+        type = GGML_TYPE_F32;
+    }
     int rc = tg_add_tensor_f32(w, name, type, ne1 > 1 ? 2 : 1, ne, v);
     free(v);
     return rc < 0 ? -1 : 0;
@@ -550,7 +593,7 @@ tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
     tg_add_u32(w, "llama.attention.head_count_kv", (uint32_t)cfg.n_kv_head);
     tg_add_f32(w, "llama.rope.freq_base", cfg.rope_theta);
     tg_add_f32(w, "llama.attention.layer_norm_rms_epsilon", cfg.norm_eps);
-    tg_add_u32(w, "general.file_type", file_type_of(cfg.wtype));
+    tg_add_u32(w, "general.file_type", file_type_of(cfg.store_dequantised ? GGML_TYPE_F32 : cfg.wtype));
     tg_add_u32(w, "llama.vocab_size", (uint32_t)n_vocab);
     tg_add_u32(w, "llama.rope.dimension_count", (uint32_t)hd);
     tg_add_bool(w, "tokenizer.ggml.add_space_prefix", 0);
@@ -582,12 +625,13 @@ tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
     const uint64_t dim = (uint64_t)cfg.dim, ffn = (uint64_t)cfg.ffn, q_out = (uint64_t)(cfg.n_head * hd),
                    kv_out = (uint64_t)(cfg.n_kv_head * hd);
     const float sd = 0.02f, norm_sd = 0.02f;
-    int err = add_random(w, &r, "token_embd.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd);
+    const int dq = cfg.store_dequantised;
+    int err = add_random(w, &r, "token_embd.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd, dq);
     char name[64];
 #define T(suffix, type, ne0, ne1, mean, s)                                       \
     do {                                                                         \
         snprintf(name, sizeof name, "blk.%d." suffix, l);                        \
-        err = err ? err : add_random(w, &r, name, type, ne0, ne1, mean, s);      \
+        err = err ? err : add_random(w, &r, name, type, ne0, ne1, mean, s, dq);  \
     } while (0)
     for (int l = 0; l < cfg.n_layer; l++) {
         T("attn_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd);
@@ -601,8 +645,8 @@ tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
         T("ffn_down.weight", wt, ffn, dim, 0.0f, sd);
     }
 #undef T
-    if (!err) err = add_random(w, &r, "output_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd);
-    if (!err && !cfg.tied) err = add_random(w, &r, "output.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd);
+    if (!err) err = add_random(w, &r, "output_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd, dq);
+    if (!err && !cfg.tied) err = add_random(w, &r, "output.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd, dq);
     if (err) {
         tg_free(w);
         return NULL;

@@ -68,6 +68,9 @@ float tiny_bf16_to_fp32(uint16_t h);
 size_t tiny_quantize(ggml_type type, const float *src, void *dst, int64_t n);
 // Bytes needed for n values of `type` (0 as above).
 size_t tiny_type_bytes(ggml_type type, int64_t n);
+// Inverse of tiny_quantize (ggml's dequantisation formulas): n values from src into dst.
+// Returns 0, or -1 when n does not fit the block size or the type is unknown.
+int tiny_dequantize(ggml_type type, const void *src, float *dst, int64_t n);
 
 // ---- tiny llama model ---------------------------------------------------------------------
 typedef struct {
@@ -75,6 +78,9 @@ typedef struct {
     float rope_theta, norm_eps;
     ggml_type wtype;        // 2-D matrices (token_embd included); norms are always F32
     int tied;               // 1: no output.weight (the logits use token_embd, like SmolLM2)
+    // 1: the matrices are written as F32 holding exactly the values a `wtype` file dequantises
+    // to (same seed, same draws): the float32 twin of a quantised model.
+    int store_dequantised;
     uint64_t seed;
     uint32_t version;       // GGUF version (3)
     uint32_t alignment;     // 0 = 32

@@ -255,6 +255,14 @@ int results_counts(results_store *s, int *pending, int *done, int *failed) {
     " score, prefill_ms, decode_ms, peak_bytes, kv_peak_bytes, device_peak_bytes, kept_chunks, n_chunks, kv_slots," \
     " prompt_tokens, error, finished_utc"
 
+// One run in two files: every column but the file's run id and the finish date, which the
+// shard may have gained since an earlier merge (IS: NULLs compare equal).
+#define RUN_SAME                                                                                              \
+    "m.config_name IS r.config_name AND m.config_path IS r.config_path AND m.config_sha256 IS r.config_sha256" \
+    " AND m.code_version IS r.code_version AND m.backend IS r.backend AND m.device IS r.device"               \
+    " AND m.threads IS r.threads AND m.model IS r.model AND m.model_sha256 IS r.model_sha256"                 \
+    " AND m.host IS r.host AND m.shard IS r.shard AND m.started_utc IS r.started_utc"
+
 // An input of a merge must be a results file of exactly this schema; it is only read.
 static int check_input(const char *path) {
     if (access(path, R_OK)) return pcb_fail("merge: %s: no such results file", path);
@@ -289,7 +297,12 @@ int results_merge(const char *out, const char *const *inputs, int n) {
                   "INSERT INTO runs (config_name, config_path, config_sha256, code_version, backend, device, threads,"
                   " model, model_sha256, host, shard, started_utc, finished_utc)"
                   " SELECT config_name, config_path, config_sha256, code_version, backend, device, threads, model,"
-                  " model_sha256, host, shard, started_utc, finished_utc FROM shard.runs;"
+                  " model_sha256, host, shard, started_utc, finished_utc FROM shard.runs AS r"
+                  // a run already copied (same shard merged again) is not copied twice; one that has
+                  // finished since it was copied gets its finish date
+                  " WHERE NOT EXISTS (SELECT 1 FROM main.runs AS m WHERE " RUN_SAME ");"
+                  "UPDATE main.runs AS m SET finished_utc = r.finished_utc FROM shard.runs AS r"
+                  " WHERE m.finished_utc IS NULL AND r.finished_utc IS NOT NULL AND " RUN_SAME ";"
                   "INSERT OR IGNORE INTO variants (variant_hash, canonical, method, label)"
                   " SELECT variant_hash, canonical, method, label FROM shard.variants;"
                   // run ids are per file: merged rows keep their dates, not a dangling run id

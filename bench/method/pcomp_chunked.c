@@ -79,15 +79,16 @@ static void score_chunks(const chunk_batch *b, const float *logits, int vocab, p
     }
 }
 
-// Chunk eviction in arrival order, as the reference's fixed-size queue: when more than k are
-// alive, the highest NLL goes; among equal scores the earlier chunk goes first.
-static void evict_worst(pcomp_chunk *ch, int n_seen, int k) {
+// A NaN score (no finite NLL) ranks above every number: such a chunk goes first.
+static int scores_worse(double a, double b) { return isnan(b) ? 0 : isnan(a) || a > b; }
+
+void pcomp_evict_worst_chunks(pcomp_chunk *ch, int n_seen, int k) {
     int alive = 0;
     for (int c = 0; c < n_seen; c++) alive += ch[c].kept;
     while (k > 0 && alive > k) {
-        int worst = -1;
+        int worst = -1;  // strictly worse only: among equal scores the earliest stays the choice
         for (int c = 0; c < n_seen; c++)
-            if (ch[c].kept && (worst < 0 || ch[c].score > ch[worst].score)) worst = c;
+            if (ch[c].kept && (worst < 0 || scores_worse(ch[c].score, ch[worst].score))) worst = c;
         ch[worst].kept = 0, alive--;
     }
 }
@@ -124,7 +125,7 @@ int chunked_prefill(const model *m, const pcomp_input *in, const pcomp_options *
         if (rc == 0) {
             rc = kv_cache_append(merged, part);
             pcomp_track_kv(r, kv_cache_bytes(merged) + kv_cache_bytes(part));
-            evict_worst(r->chunks, c1, k);
+            pcomp_evict_worst_chunks(r->chunks, c1, k);
             uint8_t *keep = pcb_calloc((size_t)n, 1);
             for (int c = 0; c < c1; c++) keep[c] = (uint8_t)r->chunks[c].kept;
             if (rc == 0) rc = evict_chunks(merged, keep, NULL);

@@ -11,6 +11,10 @@ int chunked_prefill(const model *m, const pcomp_input *in, const pcomp_options *
 // `observe`: a forward hook for the window's prefill (attention log), or NULL.
 int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, forward_hook_fn observe,
                           void *observe_user, pcomp_state *st, pcomp_result *r);
+// Chunk eviction in arrival order, as the reference's fixed-size queue: while more than k of
+// chunks [0, n_seen) are kept, the highest NLL goes (a NaN score counts as the highest); among
+// equal scores the earlier chunk goes first. k <= 0 keeps all.
+void pcomp_evict_worst_chunks(pcomp_chunk *ch, int n_seen, int k);
 // Records a KV allocation size; r->kv_peak_bytes keeps the largest.
 void pcomp_track_kv(pcomp_result *r, size_t bytes);
 

@@ -4,6 +4,9 @@
 Usage
   python3 tests/golden/make_golden.py [MODEL.gguf]
       writes tests/golden/tokens.json and tests/golden/logits.json
+  python3 tests/golden/make_golden.py [MODEL.gguf] --long
+      writes tests/golden/logits_long.json: a ~6000-token prompt (rows past the 2047 positions of
+      logits.json, and the row a KV-cached decode step reaches)
   python3 tests/golden/make_golden.py [MODEL.gguf] --ppl CTX FILE [FILE...] [--max-tokens N]
                                       [--out OUT.json] [--key NAME]
       reference perplexity (protocol below); prints a summary on stderr and the JSON on
@@ -487,6 +490,52 @@ def make_logits(model_path, model_sha, reader, meta, rt, hf_tok, threads):
             "prompts": out_prompts}
 
 
+LONG_ROWS = [2048, 4096, 6000]
+
+
+def make_long(model_path, model_sha, reader, meta, rt, threads):
+    """One prompt of at least LONG_ROWS[-1] + 1 tokens (PG19 "Frank Merriwell Down South" from a
+    paragraph boundary after char 20000): top-k / log-sum-exp / probe logits at LONG_ROWS.  The C
+    side prefills the first LONG_ROWS[-1] tokens (rows 2048 and 4096 from that prefill) and
+    decodes token LONG_ROWS[-1] through its KV cache, so the last row checks a decode step at a
+    long position.  The reference is one full forward without cache, as in logits.json."""
+    import numpy as np
+    import torch
+    model = load_model(model_path)
+    wcheck = check_weights(reader, meta, model)
+    assert all(v == 0.0 for k, v in wcheck.items() if not k.startswith("lm_head")), wcheck
+    rng = np.random.default_rng(PROBE_SEED)
+    probe_ids = sorted(int(x) for x in rng.choice(model.config.vocab_size, N_PROBE, replace=False))
+    book = read_text(os.path.join(DATA, "pg19", "pg19_22424_frank_merriwell_down_south.txt"))
+    import re
+    j = re.compile(r"\n[\r\n]*\n").search(book, 20000).end()  # this book's lines end in \r\r\n
+    text = cut_to_tokens(rt, book[j:], LONG_ROWS[-1] + 1)
+    ids = rt.encode(text, parse_special=False)
+    n = LONG_ROWS[-1] + 1  # the rows needed; tokens after them change nothing before them
+    t0 = time.time()
+    lg = forward_logits(model, ids[:n])
+    log(f"long6k: {len(ids)} tokens ({n} used), forward {time.time() - t0:.1f}s")
+    rows = []
+    for q in LONG_ROWS:
+        row = lg[q]
+        top = torch.topk(row, TOP_K)
+        rows.append({
+            "pos": q,
+            "top": [[int(i), f32(v)] for v, i in zip(top.values.tolist(), top.indices.tolist())],
+            "logsumexp": f64(torch.logsumexp(row.double(), 0)),
+            "probe_logits": [f32(row[i]) for i in probe_ids],
+        })
+    entry = {"name": "long6k", "text": text, "parse_special": False, "n_tokens": len(ids), "ids": ids,
+             "positions": LONG_ROWS, "decode_row": LONG_ROWS[-1], "probe_ids": probe_ids, "rows": rows,
+             "source": "pg19/pg19_22424_frank_merriwell_down_south.txt from the first paragraph boundary "
+                       f"after char 20000, cut at a word boundary at >= {n} tokens"}
+    return {"model_sha256": model_sha, "versions": versions(),
+            "settings": {"dtype": "float32", "device": "cpu", "threads": threads,
+                         "attn_implementation": model.config._attn_implementation,
+                         "bos": False, "top_k": TOP_K, "probe_seed": PROBE_SEED},
+            "prompts": [entry]}
+
+
 def measure_noise(model_path, model, full, threads):
     """How much do the reference logits move under harmless changes?  (a) 1 thread instead of
     `threads`, (b) eager attention instead of sdpa, (c) float64 weights/activations (the same
@@ -676,6 +725,7 @@ def main():
                     help="with --ppl: use only the first N tokens of each file")
     ap.add_argument("--out", help="with --ppl: merge the result into this JSON file under --key")
     ap.add_argument("--key", default="all", help="with --ppl --out: entry name (default 'all')")
+    ap.add_argument("--long", action="store_true", help="write logits_long.json (the ~6000-token prompt) only")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--outdir", default=HERE, help="where tokens.json / logits.json go")
     args = ap.parse_args()
@@ -687,6 +737,11 @@ def main():
     reader, meta = gguf_meta(model_path)
     assert meta["add_bos"] is False, "expected tokenizer.ggml.add_bos_token = false"
     rt = RefTok(build_reference_tokenizer(meta))
+
+    if args.long:
+        write_json(os.path.join(args.outdir, "logits_long.json"),
+                   make_long(model_path, model_sha, reader, meta, rt, args.threads))
+        return
 
     if args.ppl:
         if len(args.ppl) < 2:
