@@ -16,7 +16,7 @@
 #include "bench/base/sysinfo.h"
 
 #define ATTN_LOG_HELP \
-    "attention log (HDF5; layout: pcbench attn --help):\n" \
+    "attention log (HDF5; layout: analysis/store/attn_log.h):\n" \
     "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n" \
     "  --attn-rows R       observe the mean of the question's last R rows [1]\n" \
     "  --attn-generated    also log every generated token's attention\n" \
@@ -217,8 +217,8 @@ void attn_log_help(void) {
            "Runs one sample through a method (as pcbench pcomp) and logs, at every layer, the attention\n"
            "of the question's last R rows (mean; default 1) over the cache slots to an HDF5 file: per\n"
            "query head over the union of the KV heads' slots, with position ids, chunks, document\n"
-           "indices and chunk starts (layout: pcbench attn --help). --generated adds every generated\n"
-           "token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
+           "indices and chunk starts (layout: analysis/store/attn_log.h). --generated adds every\n"
+           "generated token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
            PCOMP_KNOBS_HELP);
 }
 
