@@ -182,7 +182,7 @@ static void html_table(FILE *f, const results_table *t) {
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
             // Markdown cell text is digits, "×", "–" and <sup>mark</sup>: valid HTML as it is.
-            results_cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_MARKDOWN, buf,
+            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf,
                               sizeof buf);
             fprintf(f, "<td class=\"num\">%s</td>", buf);
         }
