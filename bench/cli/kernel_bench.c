@@ -9,6 +9,7 @@
 
 #include "bench/cli/cli.h"
 #include "bench/base/error.h"
+#include "bench/base/stats.h"
 #ifdef PCB_HAVE_CUDA
 #include "kernels/kernels_cuda.h"
 #endif
@@ -27,11 +28,6 @@ static double now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 typedef struct {
@@ -76,7 +72,7 @@ static int time_attention(const attn_shape *s, int n, double *ms) {
         rc = kcuda_attention(out, q, pos, NULL, n, s->n_heads, &kv, scale) || kcuda_sync();
         t[r] = now_ms() - t0;
     }
-    if (!rc) qsort(t, 5, sizeof *t, cmp_double), *ms = t[2];
+    if (!rc) *ms = pcb_median(t, 5);
     for (int g = 0; g < s->n_kv; g++) kcuda_free((void *)kv.k[g]), kcuda_free((void *)kv.v[g]);
     kcuda_free(q), kcuda_free(out), kcuda_free(pos), kcuda_free(chunk), free(hp), free(hc);
     return rc;
@@ -94,7 +90,7 @@ static int time_gemm(int n, int d_in, int d_out, double *ms) {
         rc = kcuda_gemm_bf16(y, x, w, n, d_in, d_out) || kcuda_sync();
         t[r] = now_ms() - t0;
     }
-    if (!rc) qsort(t, 5, sizeof *t, cmp_double), *ms = t[2];
+    if (!rc) *ms = pcb_median(t, 5);
     kcuda_free(x), kcuda_free(w), kcuda_free(y);
     return rc;
 }
