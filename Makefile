@@ -159,7 +159,7 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 	@mkdir -p $(BUILD)/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ibench \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 	  tests/fuzz/fuzz_gguf.c bench/model/gguf.c bench/base/error.c -o $(BUILD)/fuzz/fuzz_gguf
 	@mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_gguf -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus

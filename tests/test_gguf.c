@@ -427,6 +427,15 @@ static void test_getters(void) {
     // Name helpers.
     CHECK(!strcmp(gguf_value_type_name(GGUF_VAL_FLOAT64), "float64"));
     CHECK(!strcmp(gguf_value_type_name((gguf_value_type)13), "invalid"));
+    // Scalar sizes from the GGUF spec, written out here: the reader and tiny_gguf's writer share one table.
+    static const size_t spec_size[GGUF_VAL_COUNT] = {[GGUF_VAL_UINT8] = 1, [GGUF_VAL_INT8] = 1, [GGUF_VAL_UINT16] = 2,
+                                                     [GGUF_VAL_INT16] = 2, [GGUF_VAL_UINT32] = 4, [GGUF_VAL_INT32] = 4,
+                                                     [GGUF_VAL_FLOAT32] = 4, [GGUF_VAL_BOOL] = 1, [GGUF_VAL_UINT64] = 8,
+                                                     [GGUF_VAL_INT64] = 8, [GGUF_VAL_FLOAT64] = 8};
+    for (int t = 0; t < GGUF_VAL_COUNT; t++)
+        CHECK_MSG(gguf_value_type_size((gguf_value_type)t) == spec_size[t], "%s",
+                  gguf_value_type_name((gguf_value_type)t));
+    CHECK(gguf_value_type_size((gguf_value_type)13) == 0);
     CHECK(!strcmp(ggml_type_name(GGML_TYPE_Q4_1), "Q4_1") && ggml_type_name((ggml_type)6) == NULL);
     CHECK(ggml_row_bytes(GGML_TYPE_Q4_1, 64) == 40 && ggml_row_bytes(GGML_TYPE_Q8_0, 32) == 34);
     CHECK(ggml_row_bytes(GGML_TYPE_Q4_0, 33) == 0 && ggml_row_bytes(GGML_TYPE_F16, 3) == 6);

@@ -110,21 +110,11 @@ void tg_add_str(tg_writer *w, const char *key, const char *s) {
     buf_str(&w->kv, s, strlen(s));
 }
 
-static size_t val_size(gguf_value_type t) {
-    switch (t) {
-    case GGUF_VAL_UINT8: case GGUF_VAL_INT8: case GGUF_VAL_BOOL: return 1;
-    case GGUF_VAL_UINT16: case GGUF_VAL_INT16: return 2;
-    case GGUF_VAL_UINT32: case GGUF_VAL_INT32: case GGUF_VAL_FLOAT32: return 4;
-    case GGUF_VAL_UINT64: case GGUF_VAL_INT64: case GGUF_VAL_FLOAT64: return 8;
-    default: return 0;
-    }
-}
-
 void tg_add_array(tg_writer *w, const char *key, gguf_value_type elem_type, const void *elems, uint64_t n) {
     kv_head(w, key, GGUF_VAL_ARRAY);
     buf_u32(&w->kv, elem_type);
     buf_u64(&w->kv, n);
-    buf_put(&w->kv, elems, (size_t)n * val_size(elem_type));
+    buf_put(&w->kv, elems, (size_t)n * gguf_value_type_size(elem_type));
 }
 
 void tg_add_str_array(tg_writer *w, const char *key, const char *const *strs, uint64_t n) {

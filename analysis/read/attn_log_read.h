@@ -1,5 +1,6 @@
 // Reading the attention log back (classify, export, tests of the layout use the plain HDF5 API
-// instead). Errors name the file and the object.
+// instead); the layout is documented in analysis/store/attn_log.h. Errors name the file and the
+// object.
 #ifndef PCB_ATTN_LOG_READ_H
 #define PCB_ATTN_LOG_READ_H
 

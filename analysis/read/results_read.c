@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/base/error.h"
+#include "bench/base/stats.h"
 #include "analysis/store/results_store.h"
 
 static char *dup_col(sqlite3_stmt *st, int i) {
@@ -224,15 +225,20 @@ void results_db_free(results_db *db) {
 
 int results_task_is_ppl(const char *task) { return task && !strcmp(task, "ppl"); }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+void results_score_add(results_score_sum *s, const char *task, double score) {
+    if (results_task_is_ppl(task)) s->n_ppl++, s->sum_log += log(score);
+    else s->n_other++, s->sum += score;
 }
 
-double results_median(double *v, int n) {
-    if (n <= 0) return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+double results_score_value(const results_score_sum *s, int *kind) {
+    int k = s->n_ppl && s->n_other ? RESULTS_SCORE_MIXED
+          : s->n_ppl              ? RESULTS_SCORE_PPL
+          : s->n_other            ? RESULTS_SCORE_PERCENT
+                                  : RESULTS_SCORE_NONE;
+    if (kind) *kind = k;
+    return k == RESULTS_SCORE_PPL       ? exp(s->sum_log / s->n_ppl)
+         : k == RESULTS_SCORE_PERCENT ? 100 * s->sum / s->n_other
+                                      : NAN;
 }
 
 // Sort key of one row under a grouping; fields not in the key are equal for every row.
@@ -257,8 +263,9 @@ static int same_group(const group_key *a, const group_key *b) {
 
 // Aggregates of the rows keys[0..n) (one group); `tmp` has room for n doubles.
 static void aggregate(const results_db *db, const group_key *keys, int n, double *tmp, results_group *g) {
-    int ppl = 0, other = 0, kept_rows = 0;
-    double sum = 0, sum_log = 0, prefill = 0, tokens = 0, chunks = 0, kept = 0, slots = 0;
+    int kept_rows = 0;
+    results_score_sum score = {0};
+    double prefill = 0, tokens = 0, chunks = 0, kept = 0, slots = 0;
     for (int i = 0; i < n; i++) {
         const results_row *r = &db->rows[keys[i].row];
         g->n_rows++;
@@ -266,8 +273,7 @@ static void aggregate(const results_db *db, const group_key *keys, int n, double
         if (r->status == RESULTS_PENDING) g->n_pending++;
         if (r->status != RESULTS_DONE) continue;
         g->n_done++;
-        if (results_task_is_ppl(r->task)) ppl++, sum_log += log(r->score);
-        else other++, sum += r->score;
+        results_score_add(&score, r->task, r->score);
         prefill += r->prefill_ms, tokens += r->prompt_tokens, chunks += r->n_chunks, slots += (double)r->kv_slots;
         if (r->n_kept >= 0) kept += r->n_kept, kept_rows++;
         if (r->peak_bytes > g->peak_bytes_max) g->peak_bytes_max = r->peak_bytes;
@@ -275,10 +281,7 @@ static void aggregate(const results_db *db, const group_key *keys, int n, double
         if (r->device_peak_bytes > g->device_peak_bytes_max) g->device_peak_bytes_max = r->device_peak_bytes;
     }
     int d = g->n_done;
-    g->score_kind = !d ? RESULTS_SCORE_NONE : ppl && other ? RESULTS_SCORE_MIXED
-                  : ppl ? RESULTS_SCORE_PPL : RESULTS_SCORE_PERCENT;
-    g->score = g->score_kind == RESULTS_SCORE_PPL ? exp(sum_log / d)
-             : g->score_kind == RESULTS_SCORE_PERCENT ? 100 * sum / d : NAN;
+    g->score = results_score_value(&score, &g->score_kind);
     g->prefill_ms_mean = d ? prefill / d : NAN;
     g->prompt_tokens_mean = d ? tokens / d : NAN;
     g->n_chunks_mean = d ? chunks / d : NAN;
@@ -287,11 +290,11 @@ static void aggregate(const results_db *db, const group_key *keys, int n, double
     int m = 0;
     for (int i = 0; i < n; i++)
         if (db->rows[keys[i].row].status == RESULTS_DONE) tmp[m++] = db->rows[keys[i].row].prefill_ms;
-    g->prefill_ms_median = results_median(tmp, m);
+    g->prefill_ms_median = pcb_median(tmp, m);
     m = 0;
     for (int i = 0; i < n; i++)
         if (db->rows[keys[i].row].status == RESULTS_DONE) tmp[m++] = db->rows[keys[i].row].decode_ms;
-    g->decode_ms_median = results_median(tmp, m);
+    g->decode_ms_median = pcb_median(tmp, m);
 }
 
 int results_group_rows(const results_db *db, unsigned by, results_row_filter keep, void *ctx, results_group **out,

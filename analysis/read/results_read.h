@@ -61,9 +61,22 @@ void results_db_free(results_db *db);
 // Task ppl scores windows by perplexity: pooled as exp(mean log ppl), lower is better.
 int results_task_is_ppl(const char *task);
 
+// The task score rule, the one place that says it (the tables and `pcbench run`'s summary both
+// use it): 100 x the mean sample score, or for ppl the perplexity of the pooled windows, exp of
+// the mean log PPL (every window predicts the same number of tokens).
+enum { RESULTS_SCORE_NONE, RESULTS_SCORE_PERCENT, RESULTS_SCORE_PPL, RESULTS_SCORE_MIXED };
+typedef struct {
+    int n_ppl, n_other;
+    double sum, sum_log;
+} results_score_sum;
+// Adds one done row's sample score.
+void results_score_add(results_score_sum *s, const char *task, double score);
+// The pooled score: NAN without rows (RESULTS_SCORE_NONE) and for ppl and other tasks together
+// (RESULTS_SCORE_MIXED). The kind goes into *kind when kind is not NULL.
+double results_score_value(const results_score_sum *s, int *kind);
+
 // Keys of a grouping: a field not in the key is -1 / NULL / NAN in the group.
 enum { RESULTS_BY_VARIANT = 1, RESULTS_BY_TASK = 2, RESULTS_BY_LENGTH = 4, RESULTS_BY_DEPTH = 8 };
-enum { RESULTS_SCORE_NONE, RESULTS_SCORE_PERCENT, RESULTS_SCORE_PPL, RESULTS_SCORE_MIXED };
 
 typedef struct {
     int variant;                // -1 when not in the key
@@ -88,7 +101,5 @@ int results_group_rows(const results_db *db, unsigned by, results_row_filter kee
 // The group with exactly these key fields (use -1 / NULL / NAN for fields not in the key), or NULL.
 const results_group *results_group_find(const results_group *g, int n, int variant, const char *task,
                                         int context_length, double depth);
-// Median of v[0..n) (sorts v); NAN when n == 0.
-double results_median(double *v, int n);
 
 #endif

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bench/base/error.h"
+#include "bench/base/fs.h"
 
 int layer_ranges_default(int n_layers, layer_range *out, int max) {
     int n = n_layers < 4 ? n_layers : 4;
@@ -51,7 +51,7 @@ static FILE *open_out(const char *dir, const attn_sample_info *s, const char *su
 
 int attn_export_sample(hid_t file, const char *path, const attn_sample_info *s, const attn_class_row *rows, int n_rows,
                        int bins, const layer_range *ranges, int n_ranges, const char *out_dir) {
-    if (mkdir(out_dir, 0777) && errno != EEXIST) return pcb_fail("%s: cannot create: %s", out_dir, strerror(errno));
+    if (pcb_mkdir(out_dir)) return -1;
     char name[1024];
     FILE *fa = open_out(out_dir, s, "_attn.dat", name, sizeof name);
     if (!fa) return -1;

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 
 #include "bench/base/error.h"
+#include "bench/base/fs.h"
+#include "bench/base/stats.h"
 
 static const char *gnuplot_exe(void) {
     const char *e = getenv("PCB_GNUPLOT");
@@ -192,7 +194,7 @@ int gnuplot_render(const gnuplot_plot *p, const char *out_dir, const char *name)
     if (!gnuplot_valid_name(name))
         return pcb_fail("plot name '%s': use letters, digits and _.+- only", name ? name : "(null)");
     if (!p || !p->body || !*p->body) return pcb_fail("plot %s: no plot commands", name);
-    if (mkdir(out_dir, 0777) && errno != EEXIST) return pcb_fail("%s: cannot create: %s", out_dir, strerror(errno));
+    if (pcb_mkdir(out_dir)) return -1;
     char gp[4096], png[4096], svg[4096];
     path_of(gp, sizeof gp, out_dir, name, ".gp");
     path_of(png, sizeof png, out_dir, name, ".png");
@@ -252,10 +254,7 @@ static FILE *open_data(const char *out_dir, const char *name, char *path, size_t
         pcb_fail("plot name '%s': use letters, digits and _.+- only", name ? name : "(null)");
         return NULL;
     }
-    if (mkdir(out_dir, 0777) && errno != EEXIST) {
-        pcb_fail("%s: cannot create: %s", out_dir, strerror(errno));
-        return NULL;
-    }
+    if (pcb_mkdir(out_dir)) return NULL;
     path_of(path, size, out_dir, name, ".dat");
     FILE *f = fopen(path, "w");
     if (!f) pcb_fail("%s: cannot write: %s", path, strerror(errno));
@@ -274,11 +273,6 @@ static int render_built(gnuplot_plot *p, char *setup, char *body, const char *ou
     return rc;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 // A log x axis over a few lengths (1K..128K) gets one or two decade tics from gnuplot; label
 // the data's own x values instead when there are few, multiples of 1024 as "4K".
 static void log_x_tics(FILE *b, const gnuplot_series *series, int n) {
@@ -295,7 +289,7 @@ static void log_x_tics(FILE *b, const gnuplot_series *series, int n) {
             xs[m++] = x;
         }
     if (m < 2) return;
-    qsort(xs, (size_t)m, sizeof xs[0], cmp_double);
+    qsort(xs, (size_t)m, sizeof xs[0], pcb_cmp_double);
     fputs("set xtics (", b);
     for (int k = 0; k < m; k++) {
         double x = xs[k];

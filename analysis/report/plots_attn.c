@@ -9,6 +9,7 @@
 
 #include "analysis/classify/attn_classify.h"
 #include "bench/base/error.h"
+#include "bench/base/fs.h"
 #include "analysis/report/gnuplot.h"
 #include "analysis/report/plots_attn_data.h"
 
@@ -59,8 +60,7 @@ static int stage(const char *dir, const char *sample, const char *suffix, const 
 
 static int prepare(const char *export_dir, const char *sample, const char *out_dir) {
     if (!gnuplot_valid_name(sample)) return pcb_fail("sample name '%s': expected sample_<id>", sample);
-    if (mkdir(out_dir, 0777) && errno != EEXIST) return pcb_fail("%s: cannot create: %s", out_dir, strerror(errno));
-    return 0;
+    return pcb_mkdir(out_dir);
 }
 
 // Label of a sample in titles: "pcw, sample 0" (the method and id from the data's header).

@@ -12,17 +12,13 @@
 #include "analysis/classify/attn_classes.h"
 #include "analysis/report/attn_export.h"
 #include "bench/base/error.h"
+#include "bench/base/fs.h"
 #include "analysis/report/gnuplot.h"
 #include "analysis/report/plots_attn.h"
 #include "analysis/report/report_internal.h"
 #include "analysis/report/results_tables.h"
 
 #define ATTN_BINS 100
-
-static int make_dir(const char *path) {
-    if (mkdir(path, 0777) && errno != EEXIST) return pcb_fail("%s: cannot create the folder: %s", path, strerror(errno));
-    return 0;
-}
 
 static void html_text(FILE *f, const char *s) {
     for (; s && *s; s++) {
@@ -102,7 +98,7 @@ static int attn_one(const char *path, const char *out_dir, attn_entry *e, report
     int n_ranges = layer_ranges_default(samples[0].n_layers, ranges, 64);
     char dir[1200];
     snprintf(dir, sizeof dir, "%s/attn/%s", out_dir, e->stem);
-    if (make_dir(dir) || attn_classify_sample(f, path, &samples[0], 0, &t, &rows, &n_rows) ||
+    if (pcb_mkdir(dir) || attn_classify_sample(f, path, &samples[0], 0, &t, &rows, &n_rows) ||
         attn_export_sample(f, path, &samples[0], rows, n_rows, ATTN_BINS, ranges, n_ranges, dir))
         goto out;
     for (int i = 0; i < n_rows; i++)
@@ -182,7 +178,7 @@ static void html_table(FILE *f, const results_table *t) {
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
             // Markdown cell text is digits, "×", "–" and <sup>mark</sup>: valid HTML as it is.
-            results_cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_MARKDOWN, buf,
+            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf,
                               sizeof buf);
             fprintf(f, "<td class=\"num\">%s</td>", buf);
         }
@@ -292,7 +288,7 @@ int report_write(const report_options *o, report_result *res) {
     char dir[1100], index[1200], tmp[1300];
     if (results_read(o->db_path, &db)) return -1;
     snprintf(dir, sizeof dir, "%s/plots", o->out_dir);
-    if (make_dir(o->out_dir) || make_dir(dir) || results_tables_build(&db, &tables)) goto out;
+    if (pcb_mkdir(o->out_dir) || pcb_mkdir(dir) || results_tables_build(&db, &tables)) goto out;
     char version[128] = "";
     int have_gnuplot = gnuplot_available(version, sizeof version);
     char gnuplot_problem[512] = "";
@@ -314,7 +310,7 @@ int report_write(const report_options *o, report_result *res) {
         n_logs = n_paths < max ? n_paths : max;
         logs = pcb_calloc((size_t)n_logs + 1, sizeof *logs);
         snprintf(tmp, sizeof tmp, "%s/attn", o->out_dir);
-        if (n_logs && make_dir(tmp)) goto out;
+        if (n_logs && pcb_mkdir(tmp)) goto out;
         for (int i = 0; i < n_logs; i++) {
             logs[i].path = pcb_strdup(paths[i]);
             const char *b = base_name(paths[i]);

@@ -99,7 +99,9 @@ static void add_rows(results_table *t, const results_db *db, const results_group
     for (int i = 0; i < t->n_rows * t->n_cols; i++) t->cells[i].value = NAN;
 }
 
-static results_cell *cell(results_table *t, int r, int c) { return &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c]; }
+results_cell *results_table_cell(const results_table *t, int r, int c) {
+    return &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c];
+}
 
 static void set_counts(results_cell *c, const results_group *g) {
     if (!g) return;
@@ -113,8 +115,8 @@ static void fill_scores(results_table *t, const results_group *g, int n) {
             const results_column *col = &t->cols[c];
             if (col->measure != RT_SCORE && col->measure != RT_PPL) continue;
             const results_group *x = results_group_find(g, n, t->row_variant[r], col->task, col->context_length, NAN);
-            set_counts(cell(t, r, c), x);
-            if (x) cell(t, r, c)->value = x->score;
+            set_counts(results_table_cell(t, r, c), x);
+            if (x) results_table_cell(t, r, c)->value = x->score;
         }
 }
 
@@ -122,9 +124,9 @@ static void fill_scores(results_table *t, const results_group *g, int n) {
 static void fill_avg(results_table *t, int r, int c) {
     double sum = 0;
     int k = 0;
-    results_cell *a = cell(t, r, c);
+    results_cell *a = results_table_cell(t, r, c);
     for (int j = 0; j < t->n_cols; j++) {
-        const results_cell *x = cell(t, r, j);
+        const results_cell *x = results_table_cell(t, r, j);
         if (t->cols[j].measure != RT_SCORE) continue;
         a->n_rows += x->n_rows, a->n_done += x->n_done, a->n_failed += x->n_failed, a->n_pending += x->n_pending;
         if (!isnan(x->value)) sum += x->value, k++;
@@ -158,11 +160,11 @@ static void finish(results_table *t) {
             if (t->cols[c].measure == RT_AVG) fill_avg(t, r, c);
     for (int r = 0; r < t->n_rows; r++)
         for (int c = 0; c < t->n_cols; c++) {
-            results_cell *x = cell(t, r, c);
+            results_cell *x = results_table_cell(t, r, c);
             if (t->cols[c].measure == RT_AVG) {
                 int k = 0, of = 0;
                 for (int j = 0; j < t->n_cols; j++)
-                    if (t->cols[j].measure == RT_SCORE) of++, k += !isnan(cell(t, r, j)->value);
+                    if (t->cols[j].measure == RT_SCORE) of++, k += !isnan(results_table_cell(t, r, j)->value);
                 const char *also = x->n_done < x->n_rows ? "; not every row done" : "";
                 if (k < of && k > 0)
                     x->note = add_note(t, fmt("%s, avg: mean of the %d of %d columns with done rows%s", t->row_label[r],
@@ -298,9 +300,9 @@ static void build_speed_memory(const results_db *db, results_tables *ts) {
                 const results_column *col = &t->cols[c];
                 const results_group *x = results_group_find(g, n, t->row_variant[r], NULL, col->context_length, NAN);
                 const results_group *b = results_group_find(g, n, base, NULL, col->context_length, NAN);
-                set_counts(cell(t, r, c), x);
+                set_counts(results_table_cell(t, r, c), x);
                 if (!x) continue;
-                cell(t, r, c)->value = col->measure == RT_PREFILL_MS ? x->prefill_ms_median
+                results_table_cell(t, r, c)->value = col->measure == RT_PREFILL_MS ? x->prefill_ms_median
                                        : b && x->n_done && b->n_done ? b->prefill_ms_median / x->prefill_ms_median
                                                                      : NAN;
             }
@@ -322,12 +324,12 @@ static void build_speed_memory(const results_db *db, results_tables *ts) {
             for (int c = 0; c < t->n_cols; c++) {
                 const results_column *col = &t->cols[c];
                 const results_group *x = results_group_find(g, n, t->row_variant[r], NULL, col->context_length, NAN);
-                set_counts(cell(t, r, c), x);
+                set_counts(results_table_cell(t, r, c), x);
                 if (!x || !x->n_done) continue;
                 int64_t b = col->measure == RT_HOST_MIB ? x->peak_bytes_max
                           : col->measure == RT_KV_MIB   ? x->kv_peak_bytes_max
                                                         : x->device_peak_bytes_max;
-                cell(t, r, c)->value = (double)b / (1024.0 * 1024.0);
+                results_table_cell(t, r, c)->value = (double)b / (1024.0 * 1024.0);
             }
         finish(t);
     }

@@ -56,6 +56,8 @@ typedef struct {
 
 typedef enum { RESULTS_MARKDOWN, RESULTS_LATEX } results_format;
 
+// The cell of row r, column c.
+results_cell *results_table_cell(const results_table *t, int r, int c);
 // Builds every table the file has rows for (none when no row is done). 0 or -1 + error.
 int results_tables_build(const results_db *db, results_tables *out);
 void results_tables_free(results_tables *t);

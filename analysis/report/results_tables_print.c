@@ -103,7 +103,7 @@ static void print_markdown(FILE *f, const results_table *t) {
         fputs(" |", f);
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
-            results_cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_MARKDOWN, buf,
+            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf,
                       sizeof buf);
             fprintf(f, " %s |", buf);
         }
@@ -163,7 +163,7 @@ static void print_latex(FILE *f, const results_table *t) {
         latex_text(f, t->row_label[r]);
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
-            results_cell_text(&t->cols[c], &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c], RESULTS_LATEX, buf, sizeof buf);
+            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_LATEX, buf, sizeof buf);
             fprintf(f, " & %s", buf);
         }
         fputs(" \\\\\n", f);
@@ -226,7 +226,7 @@ static cJSON *table_json(const results_db *db, const results_table *t) {
         cJSON_AddStringToObject(o, "variant", v->hash);
         add_str(o, "method", v->method);
         for (int c = 0; c < t->n_cols; c++) {
-            const results_cell *x = &t->cells[(size_t)r * (size_t)t->n_cols + (size_t)c];
+            const results_cell *x = results_table_cell(t, r, c);
             cJSON *e = cJSON_CreateObject();
             add_num(e, "value", x->value);
             cJSON_AddNumberToObject(e, "rows", x->n_rows);

@@ -1,22 +1,37 @@
 // Attention log: one HDF5 file per run holding, per sample and layer, the attention mass of the
 // observed query rows over the cache slots, with the slots' position ids, source chunks and
-// document indices beside it. Layout (version 1; `h5dump -H FILE` shows it):
+// document indices beside it.
 //
-//   /                         attrs layout_version, created_by, model, model_sha256, created_utc
-//   /sample_<id>/             attrs sample_id, method, config_hash, config, n_layers, n_heads,
-//                             n_kv_heads, observed_rows, generated, question_pos, doc_tokens, answer
-//     chunks                  compound [n_chunks] {index, doc_begin, doc_end, n_context, kept, score}
-//     layer_<LL>/             the question's attention at layer LL; attrs layer, step, keys,
-//                             chunk_starts (slot indices where a chunk begins; int32 array)
+// The layout is documented here and only here (README, `pcbench attn --help` and the reader,
+// analysis/read/attn_log_read.h, point to this comment); `h5dump -H FILE` shows a file's.
+// Layout version 1 (attribute layout_version; readers refuse other versions). Integer attributes
+// are int32 scalars, text attributes UTF-8 strings.
+//
+//   /                         attrs layout_version, created_by ("pcbench 0.1.0"), model (the model
+//                             file: its name from pcbench pcomp / attn log, the config's path from a
+//                             sweep row), model_sha256 (hex; "" where the writer did not hash the
+//                             model: pcbench pcomp / attn log), created_utc ("2025-01-31T12:00:00Z")
+//   /sample_<id>/             attrs sample_id, method, config_hash, config (canonical knobs),
+//                             n_layers, n_heads, n_kv_heads, observed_rows, generated, doc_tokens,
+//                             and once the sample ran: question_pos, answer
+//     chunks                  compound [n_chunks] {index, doc_begin, doc_end, n_context, kept: int32;
+//                             score: float64}
+//     layer_<LL>/             the question's attention at layer LL (two digits); attrs layer, step
+//                             (0), keys, chunk_starts (int32 array: slot indices where a chunk begins)
 //       attn                  float32 [n_heads, keys]   mean attention of the observed rows
 //       pos, chunk, doc       int32 [keys]   slot position id, source chunk (-1: none), doc index (-1)
 //       kept                  uint8 [n_kv_heads, keys]  1 = this KV head holds the slot
-//     generated/token_<TTTT>/layer_<LL>/   the same for generated token TTTT (1-based), if logged
+//     generated/token_<TTTT>/layer_<LL>/   the same for generated token TTTT (1-based, step TTTT),
+//                             when generated tokens are logged
+//     classes, chunk_start_mass   added by `pcbench attn classify` (fields: attn_classes_write_h5 in
+//                             analysis/classify/attn_classes.h)
 //
 // The key axis of a layer is the union of its KV heads' slots in cache order, so heads that
 // evicted different slots share one axis (0 attention, kept = 0 where a head lacks a slot).
-// Datasets are chunked with shuffle + deflate. The file is written as <path>.tmp and renamed to
-// <path> by attn_log_close, so a crash never leaves a half-written file under the final name.
+// Datasets are chunked (at most 16384 keys per chunk) with shuffle + deflate (level 4). The file
+// is written as <path>.tmp and renamed to <path> by attn_log_close, so a crash never leaves a
+// half-written file under the final name; `attn classify` rewrites a log through a temporary copy
+// (<path>.classify.tmp) in the same way.
 #ifndef PCB_ATTN_LOG_H
 #define PCB_ATTN_LOG_H
 

@@ -9,15 +9,14 @@
 
 #include "bench/base/error.h"
 
-const char *pcb_exe_dir(void) {
-    static char dir[PATH_MAX];
-    if (dir[0]) return dir;
-    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
-    if (n <= 0) return dir[0] = 0, dir;
-    dir[n] = 0;
-    char *slash = strrchr(dir, '/');
+void pcb_exe_dir(char *out, size_t cap) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) n = 0;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
     if (slash) *slash = 0;
-    return dir;
+    snprintf(out, cap, "%s", exe);
 }
 
 // Tries env, then DIR/beside, then DIR/../share/pcbench/beside; want_dir: a folder, else a file.
@@ -33,10 +32,11 @@ static int locate(const char *env, const char *beside, int want_dir, const char 
         return pcb_fail("%s: $%s=%s is not %s", what, env, e, want_dir ? "a folder" : "a file");
     }
     snprintf(tried, sizeof tried, "$%s (not set)", env);
-    const char *dir = pcb_exe_dir();
+    char dir[PATH_MAX];
+    pcb_exe_dir(dir, sizeof dir);
     const char *prefixes[] = {"", "/../share/pcbench"};
     for (int i = 0; dir[0] && i < 2; i++) {
-        char p[PATH_MAX];
+        char p[2 * PATH_MAX];  // room for dir (up to PATH_MAX) and what follows; stat refuses the overlong
         snprintf(p, sizeof p, "%s%s/%s", dir, prefixes[i], beside);
         struct stat st;
         if (stat(p, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) {

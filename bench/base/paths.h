@@ -18,7 +18,7 @@ int pcb_data_dir(char *out, size_t cap);
 int pcb_data_file(const char *rel, char *out, size_t cap);
 // The default model file into out. -1 + an error that lists every place tried.
 int pcb_default_model(char *out, size_t cap);
-// The folder of the running binary (from /proc/self/exe), "" when unknown.
-const char *pcb_exe_dir(void);
+// The folder of the running binary (from /proc/self/exe) into out, "" when unknown.
+void pcb_exe_dir(char *out, size_t cap);
 
 #endif

@@ -12,17 +12,9 @@ static void help(void) {
            "            multi-sink / other; features and labels into the HDF5 file and SQLite\n"
            "  export    gnuplot data files: per-layer attention vs normalised position with chunk\n"
            "            boundaries; class counts by layer range\n\n"
-           "HDF5 layout (version 1; h5dump -H FILE shows it):\n"
-           "  /                          attrs layout_version, created_by, model, created_utc\n"
-           "  /sample_<id>/              attrs sample_id, method, config_hash, config, n_layers, n_heads,\n"
-           "                             n_kv_heads, observed_rows, generated, question_pos, doc_tokens, answer\n"
-           "    chunks                   {index, doc_begin, doc_end, n_context, kept, score} per chunk\n"
-           "    layer_<LL>/              attrs layer, step, keys, chunk_starts (slot indices)\n"
-           "      attn  float32 [n_heads, keys]   mean attention of the observed question rows\n"
-           "      pos, chunk, doc  int32 [keys]   slot position id, source chunk (-1: none), doc index (-1)\n"
-           "      kept  uint8 [n_kv_heads, keys]  1 = the KV head holds the slot\n"
-           "    generated/token_<TTTT>/layer_<LL>/  the same per generated token (--generated)\n"
-           "    classes, chunk_start_mass         written by classify\n");
+           "HDF5 layout (version 1): one group per sample, one per layer with the question's\n"
+           "attention over the cache slots; described in the source, analysis/store/attn_log.h\n"
+           "(h5dump -H FILE shows a file's).\n");
 }
 
 int cmd_attn_log(int argc, char **argv);

@@ -29,7 +29,7 @@ static void help(void) {
            "  --context-tokens N  use only the first N tokens of the document (length sweeps)\n"
            "  --chat              wrap the final question (and the single-window prompt) in the chat template\n"
            "  -n N                max new tokens [32]\n\n"
-           "attention log (HDF5; layout: pcbench attn --help):\n"
+           "attention log (HDF5; layout: analysis/store/attn_log.h):\n"
            "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n%s%s"
            "  --sample-id ID      sample name in the log [0]\n\n%s\n"
            "JSON: {method, answer, chunks[{index, tokens, doc_begin, doc_end, score, kept}], kept_chunks,\n"
@@ -216,8 +216,8 @@ void attn_log_help(void) {
            "Runs one sample through a method (as pcbench pcomp) and logs, at every layer, the attention\n"
            "of the question's last R rows (mean; default 1) over the cache slots to an HDF5 file: per\n"
            "query head over the union of the KV heads' slots, with position ids, chunks, document\n"
-           "indices and chunk starts (layout: pcbench attn --help). --generated adds every generated\n"
-           "token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
+           "indices and chunk starts (layout: analysis/store/attn_log.h). --generated adds every\n"
+           "generated token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
            PCOMP_KNOBS_HELP);
 }
 

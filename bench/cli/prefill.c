@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "bench/engine/backend.h"
+#include "bench/engine/peak_memory.h"
 #include "bench/cli/cli.h"
 #include "bench/cli/pcomp_knobs.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
+#include "bench/base/stats.h"
 #include "kernels/kernels.h"
 #include "bench/method/pcomp.h"
 #include "bench/base/sysinfo.h"
@@ -33,11 +35,6 @@ static void help(void) {
            "JSON lines: {method, tokens, runs, prefill_ms, speedup (vs the first method at that length),\n"
            "peak_rss_bytes, kv_peak_bytes, peak_device_bytes, chunks, kept_chunks, threads, backend, model}.\n",
            QUERY_TOKENS, QUERY_TOKENS, model_random_shapes(), PCOMP_KNOBS_HELP);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static int split_list(char *s, char **out, int cap) {
@@ -136,14 +133,13 @@ int cmd_prefill(int argc, char **argv) {
             for (int rep = 0; rep < reps; rep++) {
                 pcomp_input in;
                 pcomp_input_from_tokens(tok, ids, n - QUERY_TOKENS, ids + n - QUERY_TOKENS, QUERY_TOKENS, &in);
-                peak_rss_reset();
-                backend_peak_reset(m);
+                peak_memory_reset(m);
                 pcomp_state st;
                 pcomp_result res;
                 int bad = pcomp_prefill(m, &in, &o[mi], &st, &res);
-                size_t p = peak_rss_bytes();
+                size_t p = peak_rss_bytes(), dp = peak_device_bytes(m);
                 if (p > peak) peak = p;
-                if (backend_peak_bytes(m) > dev_peak) dev_peak = backend_peak_bytes(m);
+                if (dp > dev_peak) dev_peak = dp;
                 times[rep] = res.prefill_ms, kv_peak = res.kv_peak_bytes, chunks = res.n_chunks, kept = res.n_kept;
                 pcomp_state_free(&st), pcomp_result_free(&res), pcomp_input_free(&in);
                 if (bad) {
@@ -151,8 +147,7 @@ int cmd_prefill(int argc, char **argv) {
                     goto out;
                 }
             }
-            qsort(times, reps, sizeof *times, cmp_double);
-            double ms = reps % 2 ? times[reps / 2] : 0.5 * (times[reps / 2 - 1] + times[reps / 2]);
+            double ms = pcb_median(times, reps);
             if (mi == 0) base_ms = ms;
             if (c.json) {
                 cJSON *j = cJSON_CreateObject();

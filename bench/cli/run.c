@@ -1,7 +1,6 @@
 // `pcbench run CONFIG [key=value ...]` and `pcbench status CONFIG`: sweeps from YAML configs into
 // the SQLite results store, resumable and shardable.
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
 #include "kernels/kernels.h"
+#include "analysis/read/results_read.h"
 #include "analysis/store/results_store.h"
 #include "bench/sweep/run_exec.h"
 #include "bench/sweep/run_plan.h"
@@ -51,11 +51,15 @@ static void print_keys(void) {
     }
 }
 
+// "model=PATH", "threads=N" or "backend=B": an override made from a common option.
+typedef char common_override[1100];
+
 // Separates KEY=VALUE overrides and --shard from the config path. The common -m / -t / --backend
-// options become the overrides model= / threads= / backend= (applied before the others).
+// options become the overrides model= / threads= / backend= (applied before the others), written
+// into the caller's common[3], which must live as long as overrides.
 static int parse_args(const char *cmd, int argc, char **argv, cli_common *c, const char **config,
-                      const char **overrides, int *n_over, int *shard_i, int *shard_n, int *keys, void (*help)(void)) {
-    static char common[3][1100];
+                      const char **overrides, common_override common[3], int *n_over, int *shard_i, int *shard_n,
+                      int *keys, void (*help)(void)) {
     const char *pos[64], *shard = NULL;
     char *rest[128];
     int n_pos = 0, n_rest = 0, n_common = 0;
@@ -91,9 +95,8 @@ static int parse_args(const char *cmd, int argc, char **argv, cli_common *c, con
     return 0;
 }
 
-// Per (variant, task): rows, done, failed, the task score and the mean prefill time. Task score:
-// 100 x mean sample score (LongBench / InfiniteBench), or for ppl the perplexity of the pooled
-// windows (every window predicts the same number of tokens: exp of the mean log PPL).
+// Per (variant, task): rows, done, failed, the task score (analysis/read/results_read.h
+// results_score_value: percent, or pooled perplexity for ppl) and the mean prefill time.
 static void summary(const char *db_path, const experiment_config *c, const run_plan *p, int json) {
     results_store *s = results_open(db_path);
     if (!s) return;
@@ -101,21 +104,26 @@ static void summary(const char *db_path, const experiment_config *c, const run_p
     if (!json) printf("%-44s %-22s %7s %6s %8s %12s\n", "variant", "task", "done", "failed", "score", "prefill ms");
     for (int v = 0; v < c->n_variants; v++)
         for (int t = 0; t < p->n_tasks; t++) {
-            int done = 0, failed = 0, rows = 0, ppl = !strcmp(p->tasks[t].task, "ppl");
-            double score = 0, prefill = 0;
+            int done = 0, failed = 0, rows = 0, ppl = results_task_is_ppl(p->tasks[t].task);
+            results_score_sum score = {0};
+            double prefill = 0;
             for (int i = 0; i < p->n_rows; i++) {
                 const plan_row *r = &p->rows[i];
                 if (r->variant != v || r->task != t) continue;
                 rows++;
                 results_row_view rv;
                 if (results_get(s, r->row_key, &rv)) continue;
-                if (rv.status == 1) done++, score += ppl ? log(rv.score) : rv.score, prefill += rv.prefill_ms;
-                else if (rv.status == 2) failed++;
+                if (rv.status == 1) {
+                    done++, prefill += rv.prefill_ms;
+                    results_score_add(&score, p->tasks[t].task, rv.score);
+                } else if (rv.status == 2) {
+                    failed++;
+                }
             }
             if (!rows) continue;
             char name[256];
             config_variant_name(&c->variants[v], name, sizeof name);
-            double mean = !done ? 0 : ppl ? exp(score / done) : 100 * score / done, ms = done ? prefill / done : 0;
+            double mean = results_score_value(&score, NULL), ms = done ? prefill / done : 0;
             if (json) {
                 cJSON *j = cJSON_CreateObject();
                 cJSON_AddStringToObject(j, "variant", c->variants[v].hash);
@@ -159,8 +167,9 @@ static int load(const char *config, const char **overrides, int n_over, int shar
 int cmd_run(int argc, char **argv) {
     cli_common cc;
     const char *config, *overrides[64];
+    common_override common[3];
     int n_over, si, sn, keys;
-    int r = parse_args("run", argc, argv, &cc, &config, overrides, &n_over, &si, &sn, &keys, run_help);
+    int r = parse_args("run", argc, argv, &cc, &config, overrides, common, &n_over, &si, &sn, &keys, run_help);
     if (r) return r == 1 ? 0 : 2;
     if (keys) return print_keys(), 0;
     experiment_config c = {0};
@@ -227,8 +236,9 @@ out:
 int cmd_status(int argc, char **argv) {
     cli_common cc;
     const char *config, *overrides[64];
+    common_override common[3];
     int n_over, si, sn, keys;
-    int r = parse_args("status", argc, argv, &cc, &config, overrides, &n_over, &si, &sn, &keys, status_help);
+    int r = parse_args("status", argc, argv, &cc, &config, overrides, common, &n_over, &si, &sn, &keys, status_help);
     if (r) return r == 1 ? 0 : 2;
     if (keys) return print_keys(), 0;
     experiment_config c = {0};

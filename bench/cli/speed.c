@@ -9,6 +9,7 @@
 #include "bench/cli/cli.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
+#include "bench/base/stats.h"
 #include "bench/engine/generate.h"
 #include "kernels/kernels.h"
 #include "bench/model/model.h"
@@ -24,16 +25,6 @@ static void help(void) {
          "one warm-up. Decode: after a 128-token prompt, D greedy tokens one at a time (default 64);\n"
          "tokens/s of the median run. JSON: {threads, prefill_tokens, prefill_ms, prefill_tok_s,\n"
          "decode_tokens, decode_tok_s, runs, peak_rss_bytes, model_bytes, cpu}.");
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // One run: prefill of n tokens (ms into *prefill_ms) and, when d > 0, d decode steps after a
@@ -109,7 +100,7 @@ int cmd_speed(int argc, char **argv) {
     if (rc) {
         cli_error("speed");
     } else {
-        double pm = median(t, (int)runs), dtok = median(d, (int)runs);
+        double pm = pcb_median(t, (int)runs), dtok = pcb_median(d, (int)runs);
         char cpu[128];
         cpu_model_name(cpu, sizeof cpu);
         cJSON *o = cJSON_CreateObject();

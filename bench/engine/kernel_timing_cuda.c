@@ -2,24 +2,14 @@
 // GEMM on random data, median of 5 synchronised calls after a warm-up.
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "bench/base/error.h"
+#include "bench/base/stats.h"
+#include "bench/base/sysinfo.h"
 #include "bench/engine/backend.h"
 #include "kernels/kernels_cuda.h"
 
 #define RUNS 5
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int backend_device_name(char *out, size_t cap) {
     if (kcuda_init() || kcuda_device_name(out, cap)) return pcb_fail("%s", kcuda_error());
@@ -52,7 +42,7 @@ int backend_time_attention(int n_heads, int n_kv_heads, int head_dim, int n, dou
         rc = kcuda_attention(out, q, pos, NULL, n, n_heads, &kv, scale) || kcuda_sync();
         t[r] = now_ms() - t0;
     }
-    if (!rc) qsort(t, RUNS, sizeof *t, cmp_double), *ms = t[RUNS / 2];
+    if (!rc) *ms = pcb_median(t, RUNS);
     for (int g = 0; g < n_kv_heads; g++) kcuda_free((void *)kv.k[g]), kcuda_free((void *)kv.v[g]);
     kcuda_free(q), kcuda_free(out), kcuda_free(pos), kcuda_free(chunk), free(hp), free(hc);
     return rc ? pcb_fail("attention %d/%dx%d at %d tokens: %s", n_heads, n_kv_heads, head_dim, n, kcuda_error()) : 0;
@@ -70,7 +60,7 @@ int backend_time_gemm(int n, int d_in, int d_out, double *ms) {
         rc = kcuda_gemm_bf16(y, x, w, n, d_in, d_out) || kcuda_sync();
         t[r] = now_ms() - t0;
     }
-    if (!rc) qsort(t, RUNS, sizeof *t, cmp_double), *ms = t[RUNS / 2];
+    if (!rc) *ms = pcb_median(t, RUNS);
     kcuda_free(x), kcuda_free(w), kcuda_free(y);
     return rc ? pcb_fail("gemm x[%d,%d] W[%d,%d]^T: %s", n, d_in, d_out, d_in, kcuda_error()) : 0;
 }

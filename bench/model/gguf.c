@@ -53,20 +53,15 @@ static int read_str(cursor *c, gguf_str *s, const char *what) {
     return 0;
 }
 
-static size_t scalar_size(gguf_value_type t) {
-    switch (t) {
-    case GGUF_VAL_UINT8: case GGUF_VAL_INT8: case GGUF_VAL_BOOL: return 1;
-    case GGUF_VAL_UINT16: case GGUF_VAL_INT16: return 2;
-    case GGUF_VAL_UINT32: case GGUF_VAL_INT32: case GGUF_VAL_FLOAT32: return 4;
-    case GGUF_VAL_UINT64: case GGUF_VAL_INT64: case GGUF_VAL_FLOAT64: return 8;
-    default: return 0;
-    }
-}
-
 const char *gguf_value_type_name(gguf_value_type t) {
     static const char *names[] = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32",
                                   "bool", "string", "array", "uint64", "int64", "float64"};
     return (unsigned)t < GGUF_VAL_COUNT ? names[t] : "invalid";
+}
+
+size_t gguf_value_type_size(gguf_value_type t) {
+    static const unsigned char sizes[GGUF_VAL_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    return (unsigned)t < GGUF_VAL_COUNT ? sizes[t] : 0;
 }
 
 const char *ggml_type_name(ggml_type t) {
@@ -103,7 +98,7 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type) {
     if ((unsigned)type >= GGUF_VAL_COUNT)
         return pcb_fail("%s: %s has invalid type %u", c->name, what, (unsigned)type);
     kv->type = type;
-    size_t sz = scalar_size(type);
+    size_t sz = gguf_value_type_size(type);
     if (sz) {
         if (need(c, sz, what)) return -1;
         const uint8_t *p = c->p + c->pos;
@@ -137,7 +132,7 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type) {
     kv->elem_type = (gguf_value_type)et;
     kv->n = n;
     kv->raw = c->p + c->pos;
-    size_t esz = scalar_size(kv->elem_type);
+    size_t esz = gguf_value_type_size(kv->elem_type);
     if (esz) {
         if (n > (c->size - c->pos) / esz)
             return pcb_fail("%s: %s: array of %llu %s elements runs past the end of the file (truncated or corrupt)", c->name,

@@ -85,6 +85,9 @@ int gguf_get_str(const gguf_file *f, const char *key, char *out, size_t cap, int
 
 int gguf_str_eq(gguf_str s, const char *c);
 const char *gguf_value_type_name(gguf_value_type t);
+// Bytes of one scalar of type t (reader, writer and fuzz checks share it); 0 for string, array
+// and invalid types.
+size_t gguf_value_type_size(gguf_value_type t);
 const char *ggml_type_name(ggml_type t);
 // Bytes for n elements of type t, or 0 when n is not a whole number of blocks.
 uint64_t ggml_row_bytes(ggml_type t, uint64_t n);

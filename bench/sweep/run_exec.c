@@ -3,17 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bench/sweep/attn_record.h"
 #include "bench/base/error.h"
+#include "bench/base/fs.h"
 #include "bench/tasks/metrics.h"
 #include "bench/method/pcomp.h"
 #include "bench/method/perplexity.h"
 #include "bench/tasks/prompt_templates.h"
 #include "bench/tasks/synthetic_tasks.h"
 #include "bench/base/sysinfo.h"
-#include "bench/engine/backend.h"
+#include "bench/engine/peak_memory.h"
 
 // One row's prompt and gold answers, as text.
 typedef struct {
@@ -72,14 +72,6 @@ static void kept_json(const pcomp_result *r, char *buf, size_t size) {
     snprintf(buf + at, size - at, "]");
 }
 
-// Peaks are per row: host VmHWM and the GPU allocator's peak start again before each one.
-static void peaks_reset(const model *m) {
-    peak_rss_reset();
-    backend_peak_reset(m);
-}
-
-static int64_t device_peak(const model *m) { return (int64_t)backend_peak_bytes(m); }
-
 // Perplexity protocol (DESIGN decision 18): the first `length` tokens of the book are one window:
 // document, PPL_QUERY_TOKENS of query, PPL_CONTINUATION predicted tokens. Score = the window's PPL.
 #define PPL_QUERY_TOKENS 32
@@ -102,15 +94,16 @@ static int run_ppl_row(const run_plan *p, const plan_row *r, const model *m, con
     snprintf(text, sizeof text, "{\"nll_sum\": %.17g, \"tokens\": %ld}", acc.nll_sum, acc.n_predicted);
     *prediction = pcb_strdup(text);
     *out = (results_sample){.prediction = *prediction, .score = *score, .prefill_ms = acc.ms,
-                            .peak_bytes = (int64_t)peak_rss_bytes(), .device_peak_bytes = device_peak(m),
+                            .peak_bytes = (int64_t)peak_rss_bytes(), .device_peak_bytes = (int64_t)peak_device_bytes(m),
                             .kept_chunks = "[]", .prompt_tokens = r->length};
     return 0;
 }
 
-// Runs one sample; fills *out (prediction malloc'ed) or returns -1 with the error set.
+// Runs one sample; fills *out (prediction malloc'ed, kept_chunks in the caller's kept[kept_size])
+// or returns -1 with the error set.
 static int run_row(const experiment_config *c, const run_plan *p, const plan_row *r, const model *m,
                    const tokenizer *tok, const run_exec_options *o, results_sample *out, char **prediction,
-                   double *score) {
+                   double *score, char *kept, size_t kept_size) {
     const plan_task *pt = &p->tasks[r->task];
     const config_variant *v = &c->variants[r->variant];
     char templates[1024];
@@ -142,7 +135,7 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
     if (v->attention_log.enabled) {  // one file per row: a resumed sweep never appends to a half-written log
         char dir[1200], log_path[1400];
         snprintf(dir, sizeof dir, "%s/%s", c->attn_dir, c->name);
-        mkdir(c->attn_dir, 0777), mkdir(dir, 0777);
+        if (pcb_mkdir(c->attn_dir) || pcb_mkdir(dir)) goto out;
         snprintf(log_path, sizeof log_path, "%s/%.16s.h5", dir, r->row_key);
         attn_record_request rq = {.path = log_path, .model = c->model, .model_sha256 = p->model_sha256,
                                   .sample_id = "0", .config_hash = v->hash, .config = v->canonical,
@@ -153,13 +146,12 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
         *prediction = tokenizer_decode(tok, res.answer, res.n_answer, 0);
     }
     *score = row_score(pt, &t, *prediction);
-    static char kept[4096];
-    kept_json(&res, kept, sizeof kept);
+    kept_json(&res, kept, kept_size);
     long slots = 0;
     for (int l = 0; l < res.n_layers; l++) slots += res.kv_slots[l];
     *out = (results_sample){.prediction = *prediction, .score = *score, .prefill_ms = res.prefill_ms,
                             .decode_ms = res.decode_ms, .peak_bytes = (int64_t)peak_rss_bytes(),
-                            .device_peak_bytes = device_peak(m), .kv_peak_bytes = (int64_t)res.kv_peak_bytes, .kept_chunks = kept, .n_chunks = res.n_chunks,
+                            .device_peak_bytes = (int64_t)peak_device_bytes(m), .kv_peak_bytes = (int64_t)res.kv_peak_bytes, .kept_chunks = kept, .n_chunks = res.n_chunks,
                             .kv_slots = slots, .prompt_tokens = res.prompt_tokens};
     rc = 0;
 out:
@@ -212,11 +204,11 @@ int run_execute(const experiment_config *c, const run_plan *p, const model *m, c
             snprintf(what, sizeof what, "failed: %s", r->failed);
         } else {
             results_sample out;
-            char *prediction = NULL;
+            char *prediction = NULL, kept[4096];
             double score = 0;
             if (o->progress_tty) progress(o, c, p, r, i, p->n_rows, eta(t0, counts->done + counts->failed, p->n_rows - i), "running");
-            peaks_reset(m);
-            if (run_row(c, p, r, m, tok, o, &out, &prediction, &score)) {
+            peak_memory_reset(m);  // peaks are per row
+            if (run_row(c, p, r, m, tok, o, &out, &prediction, &score, kept, sizeof kept)) {
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", pcb_last_error());
                 if (results_mark_failed(s, r->row_key, o->run_id, msg)) return -1;

@@ -153,29 +153,11 @@ double answer_token_recall(const char *prediction, const char *gold) {
 // union, over every (reference sentence, hypothesis sentence) pair, of the LCS that the package's
 // recursive read-out picks.
 
-typedef struct {
-    utoks words;
-    size_t *first;  // sentence s is words[first[s] .. first[s + 1])
-    size_t n_sent;
-} rouge_text;
-
-static void rouge_split(const ustr *t, rouge_text *out) {
-    size_t cap = 16;
-    out->first = pcb_malloc(cap * sizeof *out->first);
-    out->n_sent = 0;
-    for (size_t start = 0; start <= t->n;) {
-        size_t end = start;
-        while (end < t->n && t->cp[end] != '.') end++;
-        if (end > start) {
-            if (out->n_sent + 2 > cap) out->first = pcb_realloc(out->first, (cap *= 2) * sizeof *out->first);
-            out->first[out->n_sent++] = out->words.n;
-            size_t before = out->words.n;
-            py_split(&out->words, t->cp + start, end - start);
-            if (out->words.n == before) utoks_push(&out->words, t->cp + start, 0);
-        }
-        start = end + 1;
-    }
-    out->first[out->n_sent] = out->words.n;
+// A '.'-piece's words: its whitespace tokens, or one empty word when it has none.
+static void rouge_words(utoks *out, const uint32_t *piece, size_t n) {
+    size_t before = out->n;
+    py_split(out, piece, n);
+    if (out->n == before) utoks_push(out, piece, 0);
 }
 
 static size_t count_distinct(const int *ids, size_t n, int n_ids) {
@@ -191,9 +173,9 @@ static double rouge_l_score(const char *prediction, const char *gold) {
     ustr hyp = {0}, ref = {0};
     ustr_from_utf8(&hyp, prediction);
     ustr_from_utf8(&ref, gold);
-    rouge_text h = {0}, r = {0};
-    rouge_split(&hyp, &h);
-    rouge_split(&ref, &r);
+    usentences h, r;
+    usentences_split(&h, hyp.cp, hyp.n, '.', rouge_words);
+    usentences_split(&r, ref.cp, ref.n, '.', rouge_words);
     double f = 0.0;  // an empty hypothesis or reference raises ValueError -> LongBench returns 0
     if (h.n_sent > 0 && r.n_sent > 0) {
         utoks all = {0};
@@ -231,8 +213,7 @@ static double rouge_l_score(const char *prediction, const char *gold) {
         free(in_union), free(ids);
         utoks_free(&all);
     }
-    utoks_free(&h.words), utoks_free(&r.words);
-    free(h.first), free(r.first);
+    usentences_free(&h), usentences_free(&r);
     ustr_free(&hyp), ustr_free(&ref);
     return f;
 }

@@ -361,38 +361,20 @@ static double score_qa_f1_zh(const char *prediction, const char *label) {
 // tokens of each reference sentence against all candidate sentences, each token counted at most
 // as often as it occurs in both texts.
 
-typedef struct {
-    utoks toks;
-    size_t *first;  // sentence s is toks[first[s] .. first[s + 1])
-    size_t n_sent;
-} lsum_text;
+static int lsum_alnum(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-static void lsum_split(const ustr *lower, lsum_text *out) {
-    size_t cap = 16;
-    out->first = pcb_malloc(cap * sizeof *out->first);
-    out->n_sent = 0;
-    for (size_t start = 0; start <= lower->n;) {
-        size_t end = start;
-        while (end < lower->n && lower->cp[end] != '\n') end++;
-        if (end > start) {
-            if (out->n_sent + 2 > cap) out->first = pcb_realloc(out->first, (cap *= 2) * sizeof *out->first);
-            out->first[out->n_sent++] = out->toks.n;
-            for (size_t i = start; i < end;) {
-                uint32_t c = lower->cp[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-                    i++;
-                    continue;
-                }
-                size_t j = i;
-                while (j < end && ((lower->cp[j] >= 'a' && lower->cp[j] <= 'z') || (lower->cp[j] >= '0' && lower->cp[j] <= '9')))
-                    j++;
-                utoks_push(&out->toks, lower->cp + i, j - i);
-                i = j;
-            }
+// A line's tokens (of the lower-cased text): its runs of [a-z0-9].
+static void lsum_words(utoks *out, const uint32_t *line, size_t n) {
+    for (size_t i = 0; i < n;) {
+        if (!lsum_alnum(line[i])) {
+            i++;
+            continue;
         }
-        start = end + 1;
+        size_t j = i;
+        while (j < n && lsum_alnum(line[j])) j++;
+        utoks_push(out, line + i, j - i);
+        i = j;
     }
-    out->first[out->n_sent] = out->toks.n;
 }
 
 static int cmp_size(const void *a, const void *b) {
@@ -407,15 +389,15 @@ static double score_rouge_lsum(const char *prediction, const char *label) {
     ustr_from_utf8(&raw, label);
     py_lower(&ref_low, raw.cp, raw.n);
     ustr_free(&raw);
-    lsum_text can = {0}, ref = {0};
-    lsum_split(&can_low, &can);
-    lsum_split(&ref_low, &ref);
-    size_t n = can.toks.n, m = ref.toks.n;
+    usentences can, ref;
+    usentences_split(&can, can_low.cp, can_low.n, '\n', lsum_words);
+    usentences_split(&ref, ref_low.cp, ref_low.n, '\n', lsum_words);
+    size_t n = can.words.n, m = ref.words.n;
     double f = 0.0;
     if (can.n_sent > 0 && ref.n_sent > 0 && n > 0 && m > 0) {
         utoks all = {0};
-        for (size_t i = 0; i < n; i++) utoks_push(&all, can.toks.v[i].p, can.toks.v[i].n);
-        for (size_t i = 0; i < m; i++) utoks_push(&all, ref.toks.v[i].p, ref.toks.v[i].n);
+        for (size_t i = 0; i < n; i++) utoks_push(&all, can.words.v[i].p, can.words.v[i].n);
+        for (size_t i = 0; i < m; i++) utoks_push(&all, ref.words.v[i].p, ref.words.v[i].n);
         int *ids = pcb_malloc(all.n * sizeof *ids);
         int n_ids = tokens_intern(all.v, all.n, ids);
         const int *cid = ids, *rid = ids + n;
@@ -457,8 +439,7 @@ static double score_rouge_lsum(const char *prediction, const char *label) {
         free(cnt_c), free(cnt_r), free(ids);
         utoks_free(&all);
     }
-    utoks_free(&can.toks), utoks_free(&ref.toks);
-    free(can.first), free(ref.first);
+    usentences_free(&can), usentences_free(&ref);
     ustr_free(&can_low), ustr_free(&ref_low);
     return f;
 }

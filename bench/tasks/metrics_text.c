@@ -156,6 +156,29 @@ void py_split(utoks *out, const uint32_t *s, size_t n) {
     }
 }
 
+void usentences_split(usentences *out, const uint32_t *s, size_t n, uint32_t sep,
+                      void (*words_of)(utoks *out, const uint32_t *piece, size_t n)) {
+    size_t cap = 16;
+    *out = (usentences){.first = pcb_malloc(cap * sizeof *out->first)};
+    for (size_t start = 0; start <= n;) {
+        size_t end = start;
+        while (end < n && s[end] != sep) end++;
+        if (end > start) {
+            if (out->n_sent + 2 > cap) out->first = pcb_realloc(out->first, (cap *= 2) * sizeof *out->first);
+            out->first[out->n_sent++] = out->words.n;
+            words_of(&out->words, s + start, end - start);
+        }
+        start = end + 1;
+    }
+    out->first[out->n_sent] = out->words.n;
+}
+
+void usentences_free(usentences *t) {
+    utoks_free(&t->words);
+    free(t->first);
+    *t = (usentences){0};
+}
+
 utok py_strip(const uint32_t *s, size_t n) {
     size_t lo = 0, hi = n;
     while (lo < hi && py_isspace(s[lo])) lo++;

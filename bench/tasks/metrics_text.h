@@ -52,6 +52,21 @@ int utok_eq(utok a, utok b);
 int utok_eq_ascii(utok a, const char *s);
 // str.split() with no argument: maximal runs of non-whitespace, appended to out.
 void py_split(utoks *out, const uint32_t *s, size_t n);
+
+// Text cut into sentences of word tokens (both ROUGE-L variants): sentence s is
+// words.v[first[s] .. first[s + 1]).
+typedef struct {
+    utoks words;
+    size_t *first;  // n_sent + 1 entries
+    size_t n_sent;
+} usentences;
+
+// The non-empty pieces of s[0..n) between separators `sep` are the sentences, in order; each
+// piece's words are what words_of appends for it (it may append none). Free with usentences_free.
+void usentences_split(usentences *out, const uint32_t *s, size_t n, uint32_t sep,
+                      void (*words_of)(utoks *out, const uint32_t *piece, size_t n));
+void usentences_free(usentences *t);
+
 // str.strip() with no argument.
 utok py_strip(const uint32_t *s, size_t n);
 // Index of the first occurrence of needle in hay (str.find), or -1.

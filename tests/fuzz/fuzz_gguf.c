@@ -33,16 +33,6 @@ static void fuzz_touch(const gguf_file *f, const void *p, uint64_t len) {
     fuzz_sink_ += b[0] + b[len - 1];
 }
 
-static size_t fuzz_elem_size(gguf_value_type t) {
-    switch (t) {
-    case GGUF_VAL_UINT8: case GGUF_VAL_INT8: case GGUF_VAL_BOOL: return 1;
-    case GGUF_VAL_UINT16: case GGUF_VAL_INT16: return 2;
-    case GGUF_VAL_UINT32: case GGUF_VAL_INT32: case GGUF_VAL_FLOAT32: return 4;
-    case GGUF_VAL_UINT64: case GGUF_VAL_INT64: case GGUF_VAL_FLOAT64: return 8;
-    default: return 0;
-    }
-}
-
 // Returns gguf_parse's result (0 / -1); the image must be exactly `size` bytes long.
 static int fuzz_gguf_check(const uint8_t *data, size_t size) {
     gguf_file f;
@@ -59,8 +49,8 @@ static int fuzz_gguf_check(const uint8_t *data, size_t size) {
                 if (kv->elem_type == GGUF_VAL_STRING) {
                     FUZZ_ASSERT(kv->n == 0 || kv->strs);
                     for (uint64_t j = 0; j < kv->n; j++) fuzz_touch(&f, kv->strs[j].ptr, kv->strs[j].len);
-                } else if (fuzz_elem_size(kv->elem_type)) {
-                    fuzz_touch(&f, kv->raw, kv->n * fuzz_elem_size(kv->elem_type));
+                } else if (gguf_value_type_size(kv->elem_type)) {
+                    fuzz_touch(&f, kv->raw, kv->n * gguf_value_type_size(kv->elem_type));
                 }
             }
             // Getters by name (keys with NUL bytes cannot be named by a C string).
