@@ -39,7 +39,10 @@
 // Variant identity: canonical = every method.* and attention_log.* key with its resolved value
 // (defaults included), sorted by key, "key=value" lines joined by '\n' (no trailing newline),
 // floats as %.17g, bools true/false; hash = the first 16 hex digits of its SHA-256. Key order,
-// comments, spelling of numbers (20 vs 20.0) and explicit defaults do not change it.
+// comments, spelling of numbers (20 vs 20.0) and explicit defaults do not change it. One knob
+// means more when unset: method.topk_chunks left out takes the task's default (1 chunk on the
+// retrieval tasks, pcomp_task_topk), set to 3 it keeps 3 there, under the same canonical text:
+// keep such two variants in different results files.
 #ifndef PCB_CONFIG_H
 #define PCB_CONFIG_H
 
