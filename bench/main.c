@@ -28,14 +28,16 @@ static const struct {
 };
 
 static void usage(FILE *out) {
-    fprintf(out, "pcbench %s — ParallelComp benchmark and analysis toolkit\n\n"
-                 "usage: pcbench COMMAND [options]   (pcbench COMMAND --help for details)\n\ncommands:\n",
+    fprintf(out,
+            "pcbench %s — ParallelComp benchmark and analysis toolkit\n\n"
+            "usage: pcbench COMMAND [options]   (pcbench COMMAND --help for details)\n\ncommands:\n",
             PCB_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\ncommon options: -m/--model FILE.gguf (default $PCB_MODEL, else models/%s beside pcbench),\n"
-                 "                -t/--threads N, --backend cpu|cuda (default cpu), --json (JSON on stdout)\n"
-                 "data folder:    $PCB_DATA, else data/ beside pcbench\n",
+    fprintf(out,
+            "\ncommon options: -m/--model FILE.gguf (default $PCB_MODEL, else models/%s beside pcbench),\n"
+            "                -t/--threads N, --backend cpu|cuda (default cpu), --json (JSON on stdout)\n"
+            "data folder:    $PCB_DATA, else data/ beside pcbench\n",
             PCB_DEFAULT_MODEL_FILE);
 }
 

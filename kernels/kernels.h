@@ -11,8 +11,12 @@
 // Element type ids in ggml's numbering (as GGUF files store them): the ones pcbench reads.
 // Defined here, once: bench/model/gguf.h uses them too.
 typedef enum {
-    GGML_TYPE_F32 = 0, GGML_TYPE_F16 = 1, GGML_TYPE_Q4_0 = 2, GGML_TYPE_Q4_1 = 3,
-    GGML_TYPE_Q8_0 = 8, GGML_TYPE_BF16 = 30
+    GGML_TYPE_F32 = 0,
+    GGML_TYPE_F16 = 1,
+    GGML_TYPE_Q4_0 = 2,
+    GGML_TYPE_Q4_1 = 3,
+    GGML_TYPE_Q8_0 = 8,
+    GGML_TYPE_BF16 = 30
 } ggml_type;
 
 // ---- dequantisation (ggml block formats) --------------------------------------------------
@@ -68,6 +72,5 @@ int topk_indices(int32_t *out, const float *scores, int n, int k);
 
 int kernels_num_threads(void);
 void kernels_set_num_threads(int n);
-
 
 #endif

@@ -76,8 +76,8 @@ typedef struct {
 //   out [n, n_heads * head_dim] fp32; query head h reads KV head h / (n_heads / n_kv_heads).
 //   key j visible to row i iff pos[j] <= q_pos[i] and (q_seq[i] < 0 or chunk[j] == q_seq[i]);
 //   a row that sees no key gets zeros. head_dim 64 or 128.
-int kcuda_attention(float *d_out, const bf16_t *d_q, const int32_t *d_qpos, const int32_t *d_qseq, int n,
-                    int n_heads, const kcuda_kv_layer *kv, float scale);
+int kcuda_attention(float *d_out, const bf16_t *d_q, const int32_t *d_qpos, const int32_t *d_qseq, int n, int n_heads,
+                    const kcuda_kv_layer *kv, float scale);
 
 // Attention probabilities of chosen query rows over every slot (the probe), exact softmax in
 // fp32 from the same bf16 q/k: rows [n_rows] device indices into q.

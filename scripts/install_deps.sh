@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only those that are missing.
 set -euo pipefail
-# chromium + fonts: the report test opens the HTML report in a headless browser.
+# chromium + fonts: the report test opens the HTML report in a headless browser; clang-format:
+# make check-format.
 PKGS="build-essential pkg-config unzip libhdf5-dev hdf5-tools libsqlite3-dev sqlite3 gnuplot-nox
-      libopenblas-dev libpcre2-dev libyaml-dev libcjson-dev chromium fonts-dejavu-core"
+      libopenblas-dev libpcre2-dev libyaml-dev libcjson-dev chromium fonts-dejavu-core clang-format"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

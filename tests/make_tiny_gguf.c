@@ -18,7 +18,7 @@ static void usage(void) {
 }
 
 static int parse_type(const char *s, ggml_type *out) {
-    static const ggml_type all[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16,
+    static const ggml_type all[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16,
                                     GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!strcmp(s, ggml_type_name(all[i]))) {
@@ -63,7 +63,7 @@ static tg_writer *showcase(uint32_t version, uint32_t alignment) {
     tg_add_array(w, "t.arr_f32", GGUF_VAL_FLOAT32, af, 2);
     tg_add_array(w, "t.arr_bool", GGUF_VAL_BOOL, ab, 4);
     tg_add_str_array(w, "t.arr_str", as, 3);
-    static const ggml_type types[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16,
+    static const ggml_type types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16,
                                       GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1};
     float v[64];
     for (int i = 0; i < 64; i++) v[i] = (float)(i - 31) / 16.0f;
@@ -87,10 +87,22 @@ int main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         long long v;
-        if (!strcmp(a, "--untied")) { cfg.tied = 0; continue; }
-        if (!strcmp(a, "--dequantised")) { cfg.store_dequantised = 1; continue; }
-        if (!strcmp(a, "--showcase")) { show = 1; continue; }
-        if (!strcmp(a, "--no-chat-template")) { cfg.chat_template = 0; continue; }
+        if (!strcmp(a, "--untied")) {
+            cfg.tied = 0;
+            continue;
+        }
+        if (!strcmp(a, "--dequantised")) {
+            cfg.store_dequantised = 1;
+            continue;
+        }
+        if (!strcmp(a, "--showcase")) {
+            show = 1;
+            continue;
+        }
+        if (!strcmp(a, "--no-chat-template")) {
+            cfg.chat_template = 0;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "make_tiny_gguf: unknown option or missing value: %s\n", a);
             usage();
@@ -122,13 +134,27 @@ int main(int argc, char **argv) {
                 bad = 1;
             }
             cfg.seed = u;
-        } else if (!strcmp(a, "--layers")) { bad = parse_int(a, s, 1, 1000, &v); cfg.n_layer = (int)v;
-        } else if (!strcmp(a, "--dim")) { bad = parse_int(a, s, 2, 1 << 16, &v); cfg.dim = (int)v;
-        } else if (!strcmp(a, "--heads")) { bad = parse_int(a, s, 1, 1024, &v); cfg.n_head = (int)v;
-        } else if (!strcmp(a, "--kv-heads")) { bad = parse_int(a, s, 1, 1024, &v); cfg.n_kv_head = (int)v;
-        } else if (!strcmp(a, "--ffn")) { bad = parse_int(a, s, 1, 1 << 18, &v); cfg.ffn = (int)v;
-        } else if (!strcmp(a, "--ctx")) { bad = parse_int(a, s, 1, 1 << 24, &v); cfg.ctx = (int)v;
-        } else if (!strcmp(a, "--version")) { bad = parse_int(a, s, 2, 3, &v); cfg.version = (uint32_t)v;
+        } else if (!strcmp(a, "--layers")) {
+            bad = parse_int(a, s, 1, 1000, &v);
+            cfg.n_layer = (int)v;
+        } else if (!strcmp(a, "--dim")) {
+            bad = parse_int(a, s, 2, 1 << 16, &v);
+            cfg.dim = (int)v;
+        } else if (!strcmp(a, "--heads")) {
+            bad = parse_int(a, s, 1, 1024, &v);
+            cfg.n_head = (int)v;
+        } else if (!strcmp(a, "--kv-heads")) {
+            bad = parse_int(a, s, 1, 1024, &v);
+            cfg.n_kv_head = (int)v;
+        } else if (!strcmp(a, "--ffn")) {
+            bad = parse_int(a, s, 1, 1 << 18, &v);
+            cfg.ffn = (int)v;
+        } else if (!strcmp(a, "--ctx")) {
+            bad = parse_int(a, s, 1, 1 << 24, &v);
+            cfg.ctx = (int)v;
+        } else if (!strcmp(a, "--version")) {
+            bad = parse_int(a, s, 2, 3, &v);
+            cfg.version = (uint32_t)v;
         } else if (!strcmp(a, "--alignment")) {
             bad = parse_int(a, s, 1, 65536, &v);
             if (!bad && (v & (v - 1))) {

@@ -13,22 +13,22 @@ static int test_failed_checks_;
 static int test_n_pass_, test_n_fail_, test_n_skip_;
 static const char *test_skip_reason_;
 
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        if (!(cond)) {                                                                 \
             fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            test_failed_checks_++;                                                  \
-        }                                                                           \
+            test_failed_checks_++;                                                     \
+        }                                                                              \
     } while (0)
 
-#define CHECK_MSG(cond, ...)                                                        \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
+#define CHECK_MSG(cond, ...)                                                           \
+    do {                                                                               \
+        if (!(cond)) {                                                                 \
             fprintf(stderr, "  %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                           \
-            fputc('\n', stderr);                                                    \
-            test_failed_checks_++;                                                  \
-        }                                                                           \
+            fprintf(stderr, __VA_ARGS__);                                              \
+            fputc('\n', stderr);                                                       \
+            test_failed_checks_++;                                                     \
+        }                                                                              \
     } while (0)
 
 #define CHECK_NEAR(a, b, tol) \
@@ -58,11 +58,11 @@ static inline double max_abs_diff(const float *a, const float *b, size_t n) {
 
 // Stop the current test as failed: what it needs is part of the project (a committed fixture,
 // the data folder), so its absence is a defect, never a reason to skip.
-#define FAIL_TEST(why)                                                       \
-    do {                                                                     \
+#define FAIL_TEST(why)                                                      \
+    do {                                                                    \
         fprintf(stderr, "  %s:%d: missing: %s\n", __FILE__, __LINE__, why); \
-        test_failed_checks_++;                                               \
-        return;                                                              \
+        test_failed_checks_++;                                              \
+        return;                                                             \
     } while (0)
 
 // The project's data folder: $PCB_DATA, else data/ of the checkout (tests run from its root).
@@ -71,22 +71,22 @@ static inline const char *test_data_dir(void) {
     return d && *d ? d : "data";
 }
 
-#define RUN_TEST(fn)                                                           \
-    do {                                                                       \
-        test_failed_checks_ = 0;                                               \
-        test_skip_reason_ = NULL;                                              \
-        fn();                                                                  \
-        if (test_skip_reason_) {                                               \
-            printf("skip - %s: %s\n", #fn, test_skip_reason_);                 \
-            test_n_skip_++;                                                    \
-        } else if (test_failed_checks_) {                                      \
-            printf("not ok - %s\n", #fn);                                      \
-            test_n_fail_++;                                                    \
-        } else {                                                               \
-            printf("ok - %s\n", #fn);                                          \
-            test_n_pass_++;                                                    \
-        }                                                                      \
-        fflush(stdout);                                                        \
+#define RUN_TEST(fn)                                           \
+    do {                                                       \
+        test_failed_checks_ = 0;                               \
+        test_skip_reason_ = NULL;                              \
+        fn();                                                  \
+        if (test_skip_reason_) {                               \
+            printf("skip - %s: %s\n", #fn, test_skip_reason_); \
+            test_n_skip_++;                                    \
+        } else if (test_failed_checks_) {                      \
+            printf("not ok - %s\n", #fn);                      \
+            test_n_fail_++;                                    \
+        } else {                                               \
+            printf("ok - %s\n", #fn);                          \
+            test_n_pass_++;                                    \
+        }                                                      \
+        fflush(stdout);                                        \
     } while (0)
 
 static inline int test_summary(void) {

@@ -18,7 +18,8 @@ static void gaussian(float *p, int keys, double centre, double sigma) {
 }
 
 // Computes features with the default thresholds and returns the label; -1 on an unexpected error.
-static int label_of(const float *p, int keys, const int32_t *starts, int n_starts, attn_features *f, double *start_mass) {
+static int label_of(const float *p, int keys, const int32_t *starts, int n_starts, attn_features *f,
+                    double *start_mass) {
     attn_thresholds t;
     attn_thresholds_default(&t);
     if (attn_features_compute(p, keys, starts, n_starts, &t, f, start_mass)) {
@@ -110,7 +111,7 @@ static void test_peak_hand_worked(void) {
     fill(p, 40, 45, 0.6);
     attn_features f;
     CHECK_LABEL(label_of(p, keys, NULL, 0, &f, NULL), ATTN_PEAK);
-    CHECK(f.edge == 5);                  // round(0.05 * 100)
+    CHECK(f.edge == 5);                     // round(0.05 * 100)
     CHECK_NEAR(f.peak_width, 0.05, 1e-12);  // 4 slots hold 0.48 + 0.004 < 0.5, 5 slots hold 0.6
     CHECK_NEAR(f.peak_pos, 0.425, 1e-12);   // window [40, 45)
     // Bin 13 = slots [ceil(13*100/32), ceil(14*100/32)) = [41, 44): 0.36, the heaviest.
@@ -193,7 +194,7 @@ static void test_classify_masses_reapplies_start_mass(void) {
     CHECK_LABEL(attn_classify_masses(&f, mass, &t), ATTN_UNIFORM);  // defaults: same as attn_classify
     CHECK(attn_thresholds_set(&t, "chunk_start_mass", "0.005") == 0);
     CHECK_LABEL(attn_classify_masses(&f, mass, &t), ATTN_MULTI_SINK);
-    CHECK_LABEL(attn_classify(&f, &t), ATTN_UNIFORM);  // stored hot count is from compute time
+    CHECK_LABEL(attn_classify(&f, &t), ATTN_UNIFORM);            // stored hot count is from compute time
     CHECK(attn_thresholds_set(&t, "multi_sink_min", "5") == 0);  // only 4 starts
     CHECK_LABEL(attn_classify_masses(&f, mass, &t), ATTN_UNIFORM);
     free(p);
@@ -347,14 +348,13 @@ static void test_short_key_sets(void) {
     free(mass), free(starts);
 }
 
-#define CHECK_FAILS_WITH(call, ...)                                                        \
-    do {                                                                                   \
-        pcb_clear_error();                                                                 \
-        CHECK((call) == -1);                                                               \
-        const char *want_[] = {__VA_ARGS__};                                               \
-        for (size_t k_ = 0; k_ < sizeof want_ / sizeof want_[0]; k_++)                     \
-            CHECK_MSG(strstr(pcb_last_error(), want_[k_]), "'%s' not in '%s'", want_[k_], \
-                      pcb_last_error());                                                   \
+#define CHECK_FAILS_WITH(call, ...)                                                                          \
+    do {                                                                                                     \
+        pcb_clear_error();                                                                                   \
+        CHECK((call) == -1);                                                                                 \
+        const char *want_[] = {__VA_ARGS__};                                                                 \
+        for (size_t k_ = 0; k_ < sizeof want_ / sizeof want_[0]; k_++)                                       \
+            CHECK_MSG(strstr(pcb_last_error(), want_[k_]), "'%s' not in '%s'", want_[k_], pcb_last_error()); \
     } while (0)
 
 static void test_errors(void) {
@@ -452,9 +452,10 @@ static void test_thresholds_format_roundtrip(void) {
     attn_thresholds_default(&t);
     char buf[512];
     CHECK(attn_thresholds_format(&t, buf, sizeof buf) == 0);
-    CHECK_MSG(strcmp(buf, "entropy_bins=32,edge_width=100,edge_fraction=0.05,peak_window=0.1,chunk_start_width=4,"
-                          "uniform_entropy=0.9,u_total=0.5,u_each=0.1,peak_mass=0.5,chunk_start_mass=0.05,"
-                          "multi_sink_min=2") == 0,
+    CHECK_MSG(strcmp(buf,
+                     "entropy_bins=32,edge_width=100,edge_fraction=0.05,peak_window=0.1,chunk_start_width=4,"
+                     "uniform_entropy=0.9,u_total=0.5,u_each=0.1,peak_mass=0.5,chunk_start_mass=0.05,"
+                     "multi_sink_min=2") == 0,
               "%s", buf);
 
     // Awkward values (1/3 needs 17 digits) must read back exactly.

@@ -12,15 +12,15 @@
 #include "analysis/classify/attn_classes.h"
 #include "analysis/read/attn_log_read.h"
 #include "analysis/store/attn_log.h"
-#include "bench/sweep/attn_record.h"
 #include "bench/base/error.h"
 #include "bench/engine/forward.h"
-#include "kernels/kernels.h"
-#include "bench/model/model.h"
 #include "bench/method/pcomp.h"
+#include "bench/model/model.h"
+#include "bench/model/tokenizer.h"
+#include "bench/sweep/attn_record.h"
+#include "kernels/kernels.h"
 #include "tests/test.h"
 #include "tests/tiny_gguf.h"
-#include "bench/model/tokenizer.h"
 
 static char dir[64], tiny_path[96];
 static model *tiny;
@@ -40,8 +40,15 @@ static int write_small_log(const char *path, int close_it, attn_log **out) {
     attn_log_meta meta = {.created_by = "test", .model = "tiny.gguf"};
     attn_log *lg = attn_log_create(path, &meta);
     if (!lg) return -1;
-    attn_log_sample s = {.id = "a-1", .method = "pcw", .config_hash = "0123456789abcdef", .config = "method=pcw",
-                         .n_layers = L, .n_heads = H, .n_kv_heads = G, .observed_rows = 1, .doc_tokens = 7};
+    attn_log_sample s = {.id = "a-1",
+                         .method = "pcw",
+                         .config_hash = "0123456789abcdef",
+                         .config = "method=pcw",
+                         .n_layers = L,
+                         .n_heads = H,
+                         .n_kv_heads = G,
+                         .observed_rows = 1,
+                         .doc_tokens = 7};
     if (attn_log_begin_sample(lg, &s)) return -1;
     float attn[H * K];
     int32_t pos[K], chunk[K], doc[K], starts[2] = {0, 5};
@@ -52,8 +59,16 @@ static int write_small_log(const char *path, int close_it, attn_log **out) {
         for (int j = 0; j < K; j++) pos[j] = j % 5, chunk[j] = j < 5 ? 0 : 1, doc[j] = j == 0 ? -1 : 10 * j;
         for (int g = 0; g < G; g++)
             for (int j = 0; j < K; j++) kept[g * K + j] = (uint8_t)((j + g) % 3 != 0);
-        attn_log_layer ll = {.step = 0, .layer = l, .keys = K, .attn = attn, .pos = pos, .chunk = chunk, .doc = doc,
-                             .kept = kept, .chunk_starts = starts, .n_chunk_starts = 2};
+        attn_log_layer ll = {.step = 0,
+                             .layer = l,
+                             .keys = K,
+                             .attn = attn,
+                             .pos = pos,
+                             .chunk = chunk,
+                             .doc = doc,
+                             .kept = kept,
+                             .chunk_starts = starts,
+                             .n_chunk_starts = 2};
         if (attn_log_write_layer(lg, &ll)) return -1;
     }
     attn_log_chunk ch[2] = {{0, 0, 4, 5, 1, 1.5}, {1, 4, 9, 5, 0, 2.5}};
@@ -234,7 +249,7 @@ static void test_union_keys(void) {
 
 enum { OBS_LAYER = 1 };
 typedef struct {
-    float *attn;   // [n_heads, stride] copy of the observed layer, step 0
+    float *attn;  // [n_heads, stride] copy of the observed layer, step 0
     int stride, calls, steps;
 } observed;
 
@@ -335,8 +350,12 @@ static int log_and_classify(model *m, tokenizer *tk, pcomp_method method, const 
     pcomp_options_default(&o);
     o.method = method, o.max_new_tokens = 1, o.chunk_tokens = 512, o.topk_chunks = 0;
     attn_log *lg = attn_log_create(path, &(attn_log_meta){.model = "SmolLM2"});
-    attn_log_sample s = {.id = "0", .method = pcomp_method_name(method), .n_layers = m->cfg.n_layers,
-                         .n_heads = m->cfg.n_heads, .n_kv_heads = m->cfg.n_kv_heads, .observed_rows = 1};
+    attn_log_sample s = {.id = "0",
+                         .method = pcomp_method_name(method),
+                         .n_layers = m->cfg.n_layers,
+                         .n_heads = m->cfg.n_heads,
+                         .n_kv_heads = m->cfg.n_kv_heads,
+                         .observed_rows = 1};
     attn_record rec;
     attn_record_init(&rec, lg, &m->cfg);
     pcomp_observer obs = {.rows = 1, .on_layer = attn_record_layer, .user = &rec};
@@ -381,8 +400,10 @@ static void test_real_model_patterns(void) {
     int L = m->cfg.n_layers;
     int full_u = layers_with(full, n_full, u_or_sink), full_multi = layers_with(full, n_full, multi_sink);
     int par_multi = layers_with(par, n_par, multi_sink);
-    printf("  # full attention: %d/%d layers u-shaped or sink mass >= 0.3, %d multi-sink; parallel (4+ chunks): "
-           "%d/%d layers multi-sink\n", full_u, L, full_multi, par_multi, L);
+    printf(
+        "  # full attention: %d/%d layers u-shaped or sink mass >= 0.3, %d multi-sink; parallel (4+ chunks): "
+        "%d/%d layers multi-sink\n",
+        full_u, L, full_multi, par_multi, L);
     CHECK_MSG(full_u * 2 >= L, "standard attention u-shaped / sink-dominated in only %d of %d layers", full_u, L);
     CHECK(full_multi == 0);  // one window has one chunk start
     CHECK_MSG(par_multi >= 1, "parallel attention shows no multi-sink layer");

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/sweep/config.h"
 #include "bench/base/error.h"
 #include "bench/base/sha256.h"
+#include "bench/sweep/config.h"
 #include "tests/test.h"
 
 #define FIXTURES "tests/configs/"
@@ -74,8 +74,9 @@ static void test_sha256_vectors(void) {
     hex_of(m448, strlen(m448), hex);
     CHECK_MSG(!strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"), "%s", hex);
     // 896-bit vector (two blocks of padding) and one million 'a' fed in uneven pieces.
-    const char *m896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
-                       "mnopqrstnopqrstu";
+    const char *m896 =
+        "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
+        "mnopqrstnopqrstu";
     hex_of(m896, strlen(m896), hex);
     CHECK(!strcmp(hex, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"));
     char *a = malloc(1000000);
@@ -263,13 +264,17 @@ static void test_hash_invariance(void) {
 static void test_hash_sensitivity(void) {
     experiment_config base;
     if (load_ok(FIXTURES "hash_a.yaml", NULL, 0, &base)) return;
-    const char *knobs[] = {"method.capacity=257",      "method.h2o_heavy=0.26",
-                           "method.name=h2o",          "method.calibration.equalize=false",
-                           "method.calibration.threshold=0.1000001", "attention_log.enabled=true",
-                           "attention_log.rows=2",     "method.calibration.layers=0-1",
+    const char *knobs[] = {"method.capacity=257",
+                           "method.h2o_heavy=0.26",
+                           "method.name=h2o",
+                           "method.calibration.equalize=false",
+                           "method.calibration.threshold=0.1000001",
+                           "attention_log.enabled=true",
+                           "attention_log.rows=2",
+                           "method.calibration.layers=0-1",
                            "method.pyramid_beta=20.000000001"};
     int n = (int)(sizeof knobs / sizeof *knobs);
-    char (*hashes)[CONFIG_HASH_LEN + 1] = calloc((size_t)n, sizeof *hashes);
+    char(*hashes)[CONFIG_HASH_LEN + 1] = calloc((size_t)n, sizeof *hashes);
     for (int i = 0; i < n; i++) {
         experiment_config c;
         if (load_ok(FIXTURES "hash_a.yaml", &knobs[i], 1, &c)) continue;

@@ -13,13 +13,13 @@
 #include "bench/engine/backend.h"
 #include "bench/engine/cuda_internal.h"
 #include "bench/engine/forward.h"
-#include "kernels/kernels.h"
 #include "bench/engine/kv_cache.h"
-#include "bench/model/model.h"
 #include "bench/method/pcomp.h"
-#include "tests/test.h"
+#include "bench/model/model.h"
 #include "bench/model/tokenizer.h"
+#include "kernels/kernels.h"
 #include "kernels/kernels_cuda.h"
+#include "tests/test.h"
 
 static char no_gpu[256];
 static int have_gpu;
@@ -185,10 +185,12 @@ static void attention_case(const attn_case *ac, const char *name) {
     int32_t *seq = malloc(sizeof(int32_t) * n);
     for (int i = 0; i < n; i++) seq[i] = ac->q_seq ? ac->q_seq[i] : -1;
     // CPU reference, one query head at a time
-    float *qh = malloc(sizeof(float) * n * hd), *oh = malloc(sizeof(float) * n * hd), *ph = malloc(sizeof(float) * n * nk);
+    float *qh = malloc(sizeof(float) * n * hd), *oh = malloc(sizeof(float) * n * hd),
+          *ph = malloc(sizeof(float) * n * nk);
     for (int h = 0; h < ac->n_heads; h++) {
         int g = h / group;
-        for (int i = 0; i < n; i++) memcpy(qh + (size_t)i * hd, q + (size_t)i * qd + (size_t)h * hd, sizeof(float) * hd);
+        for (int i = 0; i < n; i++)
+            memcpy(qh + (size_t)i * hd, q + (size_t)i * qd + (size_t)h * hd, sizeof(float) * hd);
         attention_block(oh, ph, 1, qh, ac->q_pos, seq, n, k + (size_t)g * nk * hd, v + (size_t)g * nk * hd, ac->k_pos,
                         ac->k_chunk, nk, hd, scale);
         for (int i = 0; i < n; i++) {
@@ -215,22 +217,27 @@ static void attention_case(const attn_case *ac, const char *name) {
     int32_t *rows = malloc(sizeof(int32_t) * n);
     for (int i = 0; i < n; i++) rows[i] = i;
     int32_t *drows = dev_i32(rows, n);
-    float *dprobs = kcuda_malloc(sizeof(float) * n * ac->n_heads * nk), *dsums = kcuda_malloc(sizeof(float) * ac->n_heads * nk);
-    CHECK(kcuda_attention_probs(dprobs, NULL, nk, dq, dqpos, dqseq, drows, n, ac->n_heads, 0, ac->n_heads, &kv, scale) == 0);
-    CHECK(kcuda_attention_probs(NULL, dsums, nk, dq, dqpos, dqseq, drows, n, ac->n_heads, 0, ac->n_heads, &kv, scale) == 0);
+    float *dprobs = kcuda_malloc(sizeof(float) * n * ac->n_heads * nk),
+          *dsums = kcuda_malloc(sizeof(float) * ac->n_heads * nk);
+    CHECK(kcuda_attention_probs(dprobs, NULL, nk, dq, dqpos, dqseq, drows, n, ac->n_heads, 0, ac->n_heads, &kv,
+                                scale) == 0);
+    CHECK(kcuda_attention_probs(NULL, dsums, nk, dq, dqpos, dqseq, drows, n, ac->n_heads, 0, ac->n_heads, &kv, scale) ==
+          0);
     float *probs = host_f32(dprobs, (size_t)n * ac->n_heads * nk), *sums = host_f32(dsums, (size_t)ac->n_heads * nk);
     e = nmse(probs, ref_probs, (size_t)n * ac->n_heads * nk);
     CHECK_MSG(e <= 1e-7, "%s: probe rows NMSE %g", name, e);
     float *ref_sums = calloc((size_t)ac->n_heads * nk, sizeof(float));
     for (int i = 0; i < n; i++)
         for (int h = 0; h < ac->n_heads; h++)
-            for (int j = 0; j < nk; j++) ref_sums[(size_t)h * nk + j] += ref_probs[((size_t)i * ac->n_heads + h) * nk + j];
+            for (int j = 0; j < nk; j++)
+                ref_sums[(size_t)h * nk + j] += ref_probs[((size_t)i * ac->n_heads + h) * nk + j];
     e = nmse(sums, ref_sums, (size_t)ac->n_heads * nk);
     CHECK_MSG(e <= 1e-7, "%s: probe sums NMSE %g", name, e);
     for (int g = 0; g < ac->n_kv; g++) kcuda_free((void *)kv.k[g]), kcuda_free((void *)kv.v[g]);
     kcuda_free(dkpos), kcuda_free(dkchunk), kcuda_free(dq), kcuda_free(dqpos), kcuda_free(dqseq), kcuda_free(dout);
     kcuda_free(drows), kcuda_free(dprobs), kcuda_free(dsums);
-    free(q), free(k), free(v), free(ref), free(ref_probs), free(seq), free(qh), free(oh), free(ph), free(got), free(rows);
+    free(q), free(k), free(v), free(ref), free(ref_probs), free(seq), free(qh), free(oh), free(ph), free(got),
+        free(rows);
     free(probs), free(sums), free(ref_sums);
 }
 
@@ -408,8 +415,9 @@ static void test_model_logits_agree(void) {
         if (a[ia] - a[second] > 0.5f) decided++, decided_agree += ia == ig;  // clear CPU winner
     }
     double e = nmse(lg, lc, (size_t)ROWS * vocab);
-    printf("  # %d-token prefill, %d rows: top-1 agreement %d/%d (%d/%d where the CPU margin > 0.5), logits NMSE %.2e\n",
-           n, ROWS, agree, ROWS, decided_agree, decided, e);
+    printf(
+        "  # %d-token prefill, %d rows: top-1 agreement %d/%d (%d/%d where the CPU margin > 0.5), logits NMSE %.2e\n",
+        n, ROWS, agree, ROWS, decided_agree, decided, e);
     CHECK_MSG(decided_agree == decided, "top-1 differs on a row with a clear winner");
     CHECK_MSG(agree >= ROWS * 9 / 10, "top-1 agreement %d/%d", agree, ROWS);
     CHECK_MSG(e <= 1e-3, "logits NMSE %g", e);  // measured 8e-5 (bf16 weights and KV cache); 1e-2 hid real errors
@@ -444,7 +452,8 @@ static void test_parallelcomp_same_choices(void) {
     CHECK_MSG(same_chunks, "kept chunks differ between CPU and GPU");
     long slots_c = 0, slots_g = 0, same_slots = 0, cal_c = 0, cal_g = 0, layers_differ = 0;
     for (int l = 0; l < rc.n_layers; l++) {
-        slots_c += rc.kv_slots[l], slots_g += rg.kv_slots[l], cal_c += rc.calib_evicted[l], cal_g += rg.calib_evicted[l];
+        slots_c += rc.kv_slots[l], slots_g += rg.kv_slots[l], cal_c += rc.calib_evicted[l],
+            cal_g += rg.calib_evicted[l];
         // Calibration evicts tokens above a hard threshold (0.1): one whose fp32 attention sits at the
         // threshold can flip under bf16 attention. Tolerance: one token per KV head in a layer.
         long d = labs(rc.kv_slots[l] - rg.kv_slots[l]);
@@ -461,9 +470,10 @@ static void test_parallelcomp_same_choices(void) {
         }
     }
     double overlap = slots_c ? (double)same_slots / slots_c : 1.0;
-    printf("  # parallelcomp: %d/%d chunks kept on both; %ld KV slots (CPU) vs %ld (GPU), %.2f%% the same slots; "
-           "calibration evicted %ld vs %ld (%ld layers differ)\n", rc.n_kept, rc.n_chunks, slots_c, slots_g, 100 * overlap,
-           cal_c, cal_g, layers_differ);
+    printf(
+        "  # parallelcomp: %d/%d chunks kept on both; %ld KV slots (CPU) vs %ld (GPU), %.2f%% the same slots; "
+        "calibration evicted %ld vs %ld (%ld layers differ)\n",
+        rc.n_kept, rc.n_chunks, slots_c, slots_g, 100 * overlap, cal_c, cal_g, layers_differ);
     CHECK_MSG(overlap >= 0.98, "only %.2f%% of the kept KV slots agree", 100 * overlap);
     CHECK_MSG(layers_differ <= rc.n_layers / 10, "%ld layers keep a different number of slots", layers_differ);
     pcomp_state_free(&sc), pcomp_state_free(&sg), pcomp_result_free(&rc), pcomp_result_free(&rg);

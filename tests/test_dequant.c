@@ -60,7 +60,7 @@ static const char *const type_names[] = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1"};
 
 typedef struct {
     int type;
-    uint8_t bytes[N_GOLDEN * 2];   // the largest: F16/BF16
+    uint8_t bytes[N_GOLDEN * 2];  // the largest: F16/BF16
     size_t nbytes;
     float deq[N_GOLDEN];
 } golden_case;
@@ -119,7 +119,7 @@ static void test_dequant_matches_gguf_py(void) {
             continue;
         }
         float out[N_GOLDEN];
-        memset(out, 0xff, sizeof out);   // NaN fill: an element left unwritten cannot match
+        memset(out, 0xff, sizeof out);  // NaN fill: an element left unwritten cannot match
         CHECK(dequantize_row(c.type, c.bytes, out, N_GOLDEN) == 0);
         int bad = compare_bits(type_names[i], out, c.deq, N_GOLDEN);
         CHECK_MSG(bad == 0, "%s: %d of %d values differ from gguf-py", type_names[i], bad, N_GOLDEN);
@@ -135,8 +135,7 @@ static void test_dequant_blockwise(void) {
         if (get_case(type_names[i], &c)) continue;
         size_t bb = tiny_type_bytes((ggml_type)c.type, 32);
         float out[N_GOLDEN];
-        for (int b = 0; b < N_GOLDEN / 32; b++)
-            CHECK(dequantize_row(c.type, c.bytes + b * bb, out + b * 32, 32) == 0);
+        for (int b = 0; b < N_GOLDEN / 32; b++) CHECK(dequantize_row(c.type, c.bytes + b * bb, out + b * 32, 32) == 0);
         CHECK_MSG(compare_bits(type_names[i], out, c.deq, N_GOLDEN) == 0, "%s block by block", type_names[i]);
     }
 }
@@ -154,8 +153,8 @@ static void test_quantizers_match_gguf_py(void) {
         int first = -1;
         for (size_t k = 0; k < c.nbytes && first < 0; k++)
             if (q[k] != c.bytes[k]) first = (int)k;
-        CHECK_MSG(first < 0, "%s: quantised bytes differ from gguf-py from byte %d (0x%02x vs 0x%02x)",
-                  type_names[i], first, first < 0 ? 0 : q[first], first < 0 ? 0 : c.bytes[first]);
+        CHECK_MSG(first < 0, "%s: quantised bytes differ from gguf-py from byte %d (0x%02x vs 0x%02x)", type_names[i],
+                  first, first < 0 ? 0 : q[first], first < 0 ? 0 : c.bytes[first]);
     }
 }
 
@@ -174,11 +173,11 @@ static void test_f32_passthrough_and_unknown_types(void) {
 static void test_fp16_edge_cases(void) {
     // half -> float
     CHECK(bits_of(fp16_to_fp32(0x0000)) == 0x00000000u);
-    CHECK(bits_of(fp16_to_fp32(0x8000)) == 0x80000000u);   // -0 keeps its sign
-    CHECK(fp16_to_fp32(0x0001) == 0x1p-24f);                 // smallest subnormal
+    CHECK(bits_of(fp16_to_fp32(0x8000)) == 0x80000000u);  // -0 keeps its sign
+    CHECK(fp16_to_fp32(0x0001) == 0x1p-24f);              // smallest subnormal
     CHECK(fp16_to_fp32(0x8001) == -0x1p-24f);
-    CHECK(fp16_to_fp32(0x03ff) == 1023 * 0x1p-24f);          // largest subnormal
-    CHECK(fp16_to_fp32(0x0400) == 0x1p-14f);                 // smallest normal
+    CHECK(fp16_to_fp32(0x03ff) == 1023 * 0x1p-24f);  // largest subnormal
+    CHECK(fp16_to_fp32(0x0400) == 0x1p-14f);         // smallest normal
     CHECK(fp16_to_fp32(0x3c00) == 1.0f);
     CHECK(fp16_to_fp32(0xc000) == -2.0f);
     CHECK(fp16_to_fp32(0x7bff) == 65504.0f);
@@ -186,7 +185,7 @@ static void test_fp16_edge_cases(void) {
     CHECK(isinf(fp16_to_fp32(0x7c00)) && fp16_to_fp32(0x7c00) > 0);
     CHECK(isinf(fp16_to_fp32(0xfc00)) && fp16_to_fp32(0xfc00) < 0);
     CHECK(isnan(fp16_to_fp32(0x7e00)));
-    CHECK(isnan(fp16_to_fp32(0x7c01)));   // signalling-NaN pattern is still NaN, not inf
+    CHECK(isnan(fp16_to_fp32(0x7c01)));  // signalling-NaN pattern is still NaN, not inf
     CHECK(isnan(fp16_to_fp32(0xffff)));
 
     // float -> half (round to nearest, ties to even)
@@ -194,35 +193,35 @@ static void test_fp16_edge_cases(void) {
     CHECK(fp32_to_fp16(-0.0f) == 0x8000);
     CHECK(fp32_to_fp16(1.0f) == 0x3c00);
     CHECK(fp32_to_fp16(65504.0f) == 0x7bff);
-    CHECK(fp32_to_fp16(65519.996f) == 0x7bff);   // just below the midpoint to 2^16
-    CHECK(fp32_to_fp16(65520.0f) == 0x7c00);     // the midpoint: ties to even = inf
+    CHECK(fp32_to_fp16(65519.996f) == 0x7bff);  // just below the midpoint to 2^16
+    CHECK(fp32_to_fp16(65520.0f) == 0x7c00);    // the midpoint: ties to even = inf
     CHECK(fp32_to_fp16(1e10f) == 0x7c00);
     CHECK(fp32_to_fp16(-1e10f) == 0xfc00);
     CHECK(fp32_to_fp16(INFINITY) == 0x7c00);
     CHECK(fp32_to_fp16(-INFINITY) == 0xfc00);
     uint16_t hn = fp32_to_fp16(NAN);
-    CHECK((hn & 0x7c00) == 0x7c00 && (hn & 0x03ff) != 0);   // NaN, not inf
+    CHECK((hn & 0x7c00) == 0x7c00 && (hn & 0x03ff) != 0);  // NaN, not inf
     CHECK(fp32_to_fp16(0x1p-24f) == 0x0001);
-    CHECK(fp32_to_fp16(0x1p-25f) == 0x0000);                 // tie between 0 and 2^-24: even
-    CHECK(fp32_to_fp16(0x1.000002p-25f) == 0x0001);          // just above the tie
-    CHECK(fp32_to_fp16(0x3p-25f) == 0x0002);                 // 1.5 units: tie to even (2)
-    CHECK(fp32_to_fp16(0x5p-25f) == 0x0002);                 // 2.5 units: tie to even (2)
+    CHECK(fp32_to_fp16(0x1p-25f) == 0x0000);         // tie between 0 and 2^-24: even
+    CHECK(fp32_to_fp16(0x1.000002p-25f) == 0x0001);  // just above the tie
+    CHECK(fp32_to_fp16(0x3p-25f) == 0x0002);         // 1.5 units: tie to even (2)
+    CHECK(fp32_to_fp16(0x5p-25f) == 0x0002);         // 2.5 units: tie to even (2)
     CHECK(fp32_to_fp16(1023 * 0x1p-24f) == 0x03ff);
     CHECK(fp32_to_fp16(0x1p-14f) == 0x0400);
-    CHECK(fp32_to_fp16(0x1.ff8p-15f) == 0x03ff);             // largest subnormal, exact
-    CHECK(fp32_to_fp16(0x1.ffbp-15f) == 0x03ff);             // below the midpoint to 2^-14
-    CHECK(fp32_to_fp16(0x1.ffcp-15f) == 0x0400);             // the midpoint: up into the normals
+    CHECK(fp32_to_fp16(0x1.ff8p-15f) == 0x03ff);  // largest subnormal, exact
+    CHECK(fp32_to_fp16(0x1.ffbp-15f) == 0x03ff);  // below the midpoint to 2^-14
+    CHECK(fp32_to_fp16(0x1.ffcp-15f) == 0x0400);  // the midpoint: up into the normals
     CHECK(fp32_to_fp16(1e-10f) == 0x0000);
     CHECK(fp32_to_fp16(-1e-10f) == 0x8000);
-    CHECK(fp32_to_fp16(1.0f + 0x1p-11f) == 0x3c00);          // tie, even mantissa stays
-    CHECK(fp32_to_fp16(1.0f + 0x3p-11f) == 0x3c02);          // tie, odd mantissa rounds up
+    CHECK(fp32_to_fp16(1.0f + 0x1p-11f) == 0x3c00);  // tie, even mantissa stays
+    CHECK(fp32_to_fp16(1.0f + 0x3p-11f) == 0x3c02);  // tie, odd mantissa rounds up
 
     // bf16 -> float is a shift
     CHECK(bits_of(bf16_to_fp32(0x8000)) == 0x80000000u);
     CHECK(bf16_to_fp32(0x3f80) == 1.0f);
     CHECK(isinf(bf16_to_fp32(0x7f80)));
     CHECK(isnan(bf16_to_fp32(0x7fc0)));
-    CHECK(bits_of(bf16_to_fp32(0x0001)) == 0x00010000u);     // subnormal kept, not flushed
+    CHECK(bits_of(bf16_to_fp32(0x0001)) == 0x00010000u);  // subnormal kept, not flushed
 }
 
 // All 65536 halves: the kernel's conversion agrees with tests/tiny_gguf.c's and survives the
@@ -244,7 +243,7 @@ static void test_fp16_exhaustive(void) {
         // Midpoint to the next half of the same sign (exact in fp32: 12 significant bits).
         if ((h & 0x7fff) < 0x7bff) {
             float g = fp16_to_fp32((uint16_t)(h + 1));
-            float mid = (f + g) / 2;   // both share an exponent or are adjacent: exact
+            float mid = (f + g) / 2;  // both share an exponent or are adjacent: exact
             uint16_t even = (h & 1) ? (uint16_t)(h + 1) : (uint16_t)h;
             if (fp32_to_fp16(mid) != even && bad_mid++ < 3)
                 fprintf(stderr, "  midpoint of 0x%04x and 0x%04x: got 0x%04x\n", h, h + 1, fp32_to_fp16(mid));
@@ -265,7 +264,7 @@ static void test_fp32_to_fp16_random(void) {
         s ^= s >> 7;
         s ^= s << 17;
         uint32_t u = (uint32_t)s;
-        if (i & 1) u = (u & 0x807fffffu) | ((uint32_t)(95 + (s >> 40) % 50) << 23);   // exponent 2^-32..2^17
+        if (i & 1) u = (u & 0x807fffffu) | ((uint32_t)(95 + (s >> 40) % 50) << 23);  // exponent 2^-32..2^17
         float f = float_of(u);
         if (isnan(f)) continue;
         if (fp32_to_fp16(f) != tiny_fp32_to_fp16(f) && bad++ < 3)

@@ -7,9 +7,9 @@
 
 #include "bench/base/error.h"
 #include "bench/engine/forward.h"
-#include "kernels/kernels.h"
-#include "bench/model/model.h"
 #include "bench/method/perplexity.h"
+#include "bench/model/model.h"
+#include "kernels/kernels.h"
 #include "tests/test.h"
 #include "tests/tiny_gguf.h"
 
@@ -46,8 +46,13 @@ static void test_compare_helpers_reject_nan(void) {
 static int run(kv_cache *c, const int32_t *tok, int n, int start, int seq, float *logits) {
     int32_t pos[256], seqs[256], rows[256];
     for (int i = 0; i < n; i++) pos[i] = start + i, seqs[i] = seq, rows[i] = i;
-    forward_batch b = {.n = n, .tokens = tok, .pos = pos, .seq = seqs, .logit_rows = rows,
-                       .n_logit_rows = logits ? n : 0, .logits = logits};
+    forward_batch b = {.n = n,
+                       .tokens = tok,
+                       .pos = pos,
+                       .seq = seqs,
+                       .logit_rows = rows,
+                       .n_logit_rows = logits ? n : 0,
+                       .logits = logits};
     return forward(tiny, c, &b);
 }
 
@@ -89,8 +94,8 @@ static void test_batched_chunks_equal_separate(void) {
     float *lb = malloc(sizeof(float) * (n1 + n2) * V), *l1 = malloc(sizeof(float) * n1 * V);
     float *l2 = malloc(sizeof(float) * n2 * V);
     kv_cache *batched = model_new_cache(tiny), *c1 = model_new_cache(tiny), *c2 = model_new_cache(tiny);
-    forward_batch b = {.n = n1 + n2, .tokens = tok, .pos = pos, .seq = seq, .logit_rows = rows,
-                       .n_logit_rows = n1 + n2, .logits = lb};
+    forward_batch b = {
+        .n = n1 + n2, .tokens = tok, .pos = pos, .seq = seq, .logit_rows = rows, .n_logit_rows = n1 + n2, .logits = lb};
     CHECK(forward(tiny, batched, &b) == 0);
     CHECK(run(c1, tok, n1, 0, 0, l1) == 0);
     CHECK(run(c2, tok + n1, n2, 0, 1, l2) == 0);
@@ -253,10 +258,13 @@ static void test_quantised_tiny_models(void) {
             CHECK(mf->layers[0].qwq.type == GGML_TYPE_F32 && mq->layers[0].qwq.type == (int)types[i]);
             prefill_and_decode(mf, tok, ref, ref + (size_t)8 * V);
             prefill_and_decode(mq, tok, got, got + (size_t)8 * V);
-            double d = max_abs_diff(ref, got, (size_t)8 * V), dd = max_abs_diff(ref + (size_t)8 * V, got + (size_t)8 * V, V);
-            CHECK_MSG(d < 1e-5 && dd < 1e-5, "%s vs its dequantised F32 twin: max |logit diff| %g (prefill), %g (decode)",
+            double d = max_abs_diff(ref, got, (size_t)8 * V),
+                   dd = max_abs_diff(ref + (size_t)8 * V, got + (size_t)8 * V, V);
+            CHECK_MSG(d < 1e-5 && dd < 1e-5,
+                      "%s vs its dequantised F32 twin: max |logit diff| %g (prefill), %g (decode)",
                       ggml_type_name(types[i]), d, dd);
-            printf("  %s vs dequantised F32: max |logit diff| %.1e prefill, %.1e decode\n", ggml_type_name(types[i]), d, dd);
+            printf("  %s vs dequantised F32: max |logit diff| %.1e prefill, %.1e decode\n", ggml_type_name(types[i]), d,
+                   dd);
             // The twin really differs from the unquantised model (else this compares nothing).
             float *plain = malloc(sizeof(float) * 9 * V);
             prefill_and_decode(tiny, tok, plain, plain + (size_t)8 * V);

@@ -14,7 +14,7 @@
 #include "tests/test.h"
 #include "tests/tiny_gguf.h"
 
-#include "tests/fuzz/fuzz_gguf.c"   // fuzz_gguf_check(): the fuzz target's checks, reused below
+#include "tests/fuzz/fuzz_gguf.c"  // fuzz_gguf_check(): the fuzz target's checks, reused below
 
 #define MODEL_PATH "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -79,13 +79,10 @@ typedef struct {
 } tensor_spec;
 
 static const tensor_spec specs[] = {
-    {"t.f32.odd", GGML_TYPE_F32, 1, {3}},          // 12 bytes: the next tensor needs padding
-    {"t.f16", GGML_TYPE_F16, 2, {5, 3}},
-    {"t.bf16", GGML_TYPE_BF16, 3, {2, 3, 4}},
-    {"t.q8_0", GGML_TYPE_Q8_0, 2, {64, 2}},
-    {"t.q4_0", GGML_TYPE_Q4_0, 4, {32, 1, 2, 2}},
-    {"t.q4_1", GGML_TYPE_Q4_1, 2, {96, 1}},
-    {"t.f32.last", GGML_TYPE_F32, 2, {4, 2}},
+    {"t.f32.odd", GGML_TYPE_F32, 1, {3}},  // 12 bytes: the next tensor needs padding
+    {"t.f16", GGML_TYPE_F16, 2, {5, 3}},    {"t.bf16", GGML_TYPE_BF16, 3, {2, 3, 4}},
+    {"t.q8_0", GGML_TYPE_Q8_0, 2, {64, 2}}, {"t.q4_0", GGML_TYPE_Q4_0, 4, {32, 1, 2, 2}},
+    {"t.q4_1", GGML_TYPE_Q4_1, 2, {96, 1}}, {"t.f32.last", GGML_TYPE_F32, 2, {4, 2}},
 };
 #define N_SPECS (int)(sizeof specs / sizeof specs[0])
 
@@ -146,7 +143,8 @@ static tg_writer *full_writer(uint32_t version, uint32_t alignment, int align_ke
     tg_add_str_array(w, "a.str", arr_str, 4);
     tg_add_str_array(w, "a.str_empty", NULL, 0);
     for (int i = 0; i < N_SPECS; i++) {
-        size_t nb = tiny_type_bytes(specs[i].type, (int64_t)specs[i].ne[0]) * (size_t)(spec_elems(&specs[i]) / specs[i].ne[0]);
+        size_t nb =
+            tiny_type_bytes(specs[i].type, (int64_t)specs[i].ne[0]) * (size_t)(spec_elems(&specs[i]) / specs[i].ne[0]);
         uint8_t *d = malloc(nb);
         spec_data(i, d, nb);
         CHECK(tg_add_tensor(w, specs[i].name, specs[i].type, specs[i].n_dims, specs[i].ne, d, nb) == i);
@@ -214,7 +212,7 @@ static void check_full(const gguf_file *f, uint32_t version, uint32_t alignment)
         const gguf_tensor *t = gguf_find_tensor(f, s->name);
         CHECK_MSG(t != NULL, "tensor %s missing", s->name);
         if (!t) continue;
-        CHECK(t == &f->tensors[i]);   // file order kept
+        CHECK(t == &f->tensors[i]);  // file order kept
         CHECK(t->type == s->type && t->n_dims == s->n_dims);
         for (uint32_t d = 0; d < 4; d++) CHECK(t->ne[d] == (d < s->n_dims ? s->ne[d] : 1));
         CHECK(t->n_elements == spec_elems(s));
@@ -234,7 +232,7 @@ static void check_full(const gguf_file *f, uint32_t version, uint32_t alignment)
 
 static void test_round_trip_all_types(void) {
     // (version, alignment, how the alignment key is written: 0 none/auto, 1 u32, 2 u64)
-    const uint32_t cases[][3] = {{3, 32, 0}, {2, 32, 0}, {3, 32, 1}, {3, 64, 0}, {2, 64, 1},
+    const uint32_t cases[][3] = {{3, 32, 0}, {2, 32, 0}, {3, 32, 1},  {3, 64, 0}, {2, 64, 1},
                                  {3, 64, 2}, {3, 8, 1},  {3, 256, 0}, {2, 1, 1}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         size_t n;
@@ -250,7 +248,7 @@ static void test_round_trip_all_types(void) {
             if (cases[c][1] != 32 || cases[c][2]) {
                 CHECK(gguf_get_u64(&f, "general.alignment", &al, 1) == 0 && al == cases[c][1]);
             } else {
-                CHECK(gguf_find_kv(&f, "general.alignment") == NULL);   // the default needs no key
+                CHECK(gguf_find_kv(&f, "general.alignment") == NULL);  // the default needs no key
             }
             CHECK(fuzz_gguf_check(copy, n) == 0);
         }
@@ -267,7 +265,7 @@ static void test_round_trip_file(void) {
     tg_free(w);
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    CHECK(access(tmp, F_OK) != 0);   // renamed into place, nothing left behind
+    CHECK(access(tmp, F_OK) != 0);  // renamed into place, nothing left behind
     gguf_file f;
     int rc = gguf_open(&f, path);
     CHECK_MSG(rc == 0, "%s", pcb_last_error());
@@ -276,18 +274,18 @@ static void test_round_trip_file(void) {
         check_full(&f, 3, 64);
     }
     gguf_close(&f);
-    CHECK(f.base == NULL && f.kv == NULL);   // close resets the struct
+    CHECK(f.base == NULL && f.kv == NULL);  // close resets the struct
     remove(path);
 }
 
 // The tiny llama model: keys and tensor shapes as the engine expects them.
 static void test_tiny_llama_model(void) {
-    const ggml_type types[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16,
+    const ggml_type types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16,
                                GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1};
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         tiny_llama_config cfg = tiny_llama_default();
         cfg.wtype = types[ti];
-        cfg.tied = ti % 2;   // both layouts
+        cfg.tied = ti % 2;  // both layouts
         cfg.n_layer = 2;
         cfg.version = ti == 3 ? 2 : 3;
         const char *path = tmp_path("tiny.gguf");
@@ -394,7 +392,8 @@ static void test_getters(void) {
     CHECK(gguf_get_u64(&f, "i16", &u, 1) == 0 && u == 300);
     CHECK(gguf_get_u64(&f, "i32", &u, 1) == 0 && u == 70000);
     CHECK(gguf_get_u64(&f, "i64", &u, 1) == 0 && u == 1ull << 40);
-    CHECK(gguf_get_u64(&f, "neg", &u, 1) == -1 && strstr(pcb_last_error(), "'neg'") && strstr(pcb_last_error(), "negative"));
+    CHECK(gguf_get_u64(&f, "neg", &u, 1) == -1 && strstr(pcb_last_error(), "'neg'") &&
+          strstr(pcb_last_error(), "negative"));
     CHECK(gguf_get_u64(&f, "f32", &u, 0) == -1 && strstr(pcb_last_error(), "expected an integer"));
     CHECK(gguf_get_u64(&f, "str", &u, 1) == -1 && strstr(pcb_last_error(), "type string"));
     CHECK(gguf_get_u64(&f, "bool", &u, 1) == -1 && strstr(pcb_last_error(), "type bool"));
@@ -428,10 +427,10 @@ static void test_getters(void) {
     CHECK(!strcmp(gguf_value_type_name(GGUF_VAL_FLOAT64), "float64"));
     CHECK(!strcmp(gguf_value_type_name((gguf_value_type)13), "invalid"));
     // Scalar sizes from the GGUF spec, written out here: the reader and tiny_gguf's writer share one table.
-    static const size_t spec_size[GGUF_VAL_COUNT] = {[GGUF_VAL_UINT8] = 1, [GGUF_VAL_INT8] = 1, [GGUF_VAL_UINT16] = 2,
-                                                     [GGUF_VAL_INT16] = 2, [GGUF_VAL_UINT32] = 4, [GGUF_VAL_INT32] = 4,
-                                                     [GGUF_VAL_FLOAT32] = 4, [GGUF_VAL_BOOL] = 1, [GGUF_VAL_UINT64] = 8,
-                                                     [GGUF_VAL_INT64] = 8, [GGUF_VAL_FLOAT64] = 8};
+    static const size_t spec_size[GGUF_VAL_COUNT] = {
+        [GGUF_VAL_UINT8] = 1,  [GGUF_VAL_INT8] = 1,  [GGUF_VAL_UINT16] = 2,  [GGUF_VAL_INT16] = 2,
+        [GGUF_VAL_UINT32] = 4, [GGUF_VAL_INT32] = 4, [GGUF_VAL_FLOAT32] = 4, [GGUF_VAL_BOOL] = 1,
+        [GGUF_VAL_UINT64] = 8, [GGUF_VAL_INT64] = 8, [GGUF_VAL_FLOAT64] = 8};
     for (int t = 0; t < GGUF_VAL_COUNT; t++)
         CHECK_MSG(gguf_value_type_size((gguf_value_type)t) == spec_size[t], "%s",
                   gguf_value_type_name((gguf_value_type)t));
@@ -448,7 +447,7 @@ static void test_bad_header(void) {
     EXPECT_FAIL((const uint8_t *)"", 0, "not a GGUF file", "empty");
     EXPECT_FAIL((const uint8_t *)"GGU", 3, "not a GGUF file", "3 bytes");
     size_t n;
-    uint8_t *img = take(tg_new(3, 32), &n);   // minimal valid file: header + padding
+    uint8_t *img = take(tg_new(3, 32), &n);  // minimal valid file: header + padding
     CHECK(n >= 24);
     CHECK(fuzz_gguf_check(img, n) == 0);
     img[3] = 'G';
@@ -488,7 +487,7 @@ static uint8_t *small_image(size_t *n) {
     tg_add_bool(w, "b", 1);
     uint64_t ne1[1] = {32}, ne2[2] = {8, 1};
     tg_add_tensor_f32(w, "q", GGML_TYPE_Q4_1, 1, ne1, ones);
-    tg_add_tensor_f32(w, "last", GGML_TYPE_F32, 2, ne2, ones);   // 32 bytes = one alignment unit
+    tg_add_tensor_f32(w, "last", GGML_TYPE_F32, 2, ne2, ones);  // 32 bytes = one alignment unit
     return take(w, n);
 }
 
@@ -543,7 +542,7 @@ static void test_bad_values(void) {
     size_t at = find_bytes(img, n, "\x07\0\0\0\0\0\0\0bad.key", 15);
     CHECK(at != SIZE_MAX);
     if (at != SIZE_MAX) {
-        patch_u64(img, at, UINT64_MAX - 3);   // overflow-prone length
+        patch_u64(img, at, UINT64_MAX - 3);  // overflow-prone length
         EXPECT_FAIL(img, n, "key of metadata entry 1", "key length past EOF");
     }
     free(img);
@@ -572,7 +571,7 @@ static void test_bad_values(void) {
     img = one_raw_kv(GGUF_VAL_ARRAY, pl, 12, &n);
     EXPECT_FAIL(img, n, "past the end", "u32 array past EOF");
     free(img);
-    cnt = (UINT64_MAX / 4) + 2;   // n * 4 wraps to a small number
+    cnt = (UINT64_MAX / 4) + 2;  // n * 4 wraps to a small number
     memcpy(pl + 4, &cnt, 8);
     img = one_raw_kv(GGUF_VAL_ARRAY, pl, 12, &n);
     EXPECT_FAIL(img, n, "past the end", "u32 array with wrapping size");
@@ -634,7 +633,7 @@ static void test_bad_tensors(void) {
     uint8_t *img;
     uint64_t ne[8] = {32, 2, 1, 1, 1, 1, 1, 1};
     img = one_tensor(GGML_TYPE_F32, 2, ne, 256, -1, &n);
-    CHECK(fuzz_gguf_check(img, n) == 0);   // the unbroken version is fine
+    CHECK(fuzz_gguf_check(img, n) == 0);  // the unbroken version is fine
     free(img);
     img = one_tensor(GGML_TYPE_F32, 0, ne, 256, -1, &n);
     EXPECT_FAIL(img, n, "0 dimensions", "n_dims 0");
@@ -646,7 +645,7 @@ static void test_bad_tensors(void) {
     img = one_tensor(GGML_TYPE_F32, 2, zero, 0, -1, &n);
     EXPECT_FAIL(img, n, "invalid dimension 1 = 0", "zero dimension");
     free(img);
-    uint64_t huge[4] = {1ull << 30, 1ull << 30, 1, 1};   // 2^60 elements
+    uint64_t huge[4] = {1ull << 30, 1ull << 30, 1, 1};  // 2^60 elements
     img = one_tensor(GGML_TYPE_F32, 2, huge, 0, -1, &n);
     EXPECT_FAIL(img, n, "invalid dimension", "2^60 elements");
     free(img);
@@ -806,8 +805,9 @@ static void test_random_mutations(void) {
     bases[0] = small_image(&n_small);
     bases[1] = take(full_writer(3, 64, 0), &n_full);
     const size_t sizes[2] = {n_small, n_full};
-    static const uint64_t interesting[] = {0, 1, 2, 4, 5, 31, 32, 255, 0x7fffffff, 0xffffffff, 1ull << 32,
-                                          1ull << 40, 1ull << 62, UINT64_MAX, UINT64_MAX - 7};
+    static const uint64_t interesting[] = {0,          1,          2,          4,          5,
+                                           31,         32,         255,        0x7fffffff, 0xffffffff,
+                                           1ull << 32, 1ull << 40, 1ull << 62, UINT64_MAX, UINT64_MAX - 7};
     int n_ok = 0, n_fail = 0, no_msg = 0;
     for (int iter = 0; iter < 6000; iter++) {
         const uint8_t *base = bases[iter & 1];
@@ -818,25 +818,29 @@ static void test_random_mutations(void) {
         for (int k = 0; k < n_mut; k++) {
             size_t pos = (size_t)(rnd() % n);
             switch (rnd() % 5) {
-            case 0: m[pos] ^= (uint8_t)(1u << (rnd() % 8)); break;
-            case 1: m[pos] = (uint8_t)rnd(); break;
-            case 2:   // insert
+            case 0:
+                m[pos] ^= (uint8_t)(1u << (rnd() % 8));
+                break;
+            case 1:
+                m[pos] = (uint8_t)rnd();
+                break;
+            case 2:  // insert
                 memmove(m + pos + 1, m + pos, n - pos);
                 m[pos] = (uint8_t)rnd();
                 n++;
                 break;
-            case 3:   // delete
+            case 3:  // delete
                 memmove(m + pos, m + pos + 1, n - pos - 1);
                 n--;
                 break;
             default:
                 if (pos + 8 <= n) {
                     uint64_t v = interesting[rnd() % (sizeof interesting / sizeof interesting[0])];
-                    memcpy(m + pos, &v, (size_t)(1u << (rnd() % 4)));   // 1, 2, 4 or 8 bytes
+                    memcpy(m + pos, &v, (size_t)(1u << (rnd() % 4)));  // 1, 2, 4 or 8 bytes
                 }
             }
         }
-        uint8_t *exact = malloc(n ? n : 1);   // exact size: ASan flags any over-read
+        uint8_t *exact = malloc(n ? n : 1);  // exact size: ASan flags any over-read
         memcpy(exact, m, n);
         pcb_clear_error();
         if (fuzz_gguf_check(exact, n) == 0) {
@@ -849,7 +853,7 @@ static void test_random_mutations(void) {
         free(m);
     }
     CHECK_MSG(no_msg == 0, "%d failures without a message", no_msg);
-    CHECK(n_ok > 0 && n_fail > 0);   // the mutations exercise both outcomes
+    CHECK(n_ok > 0 && n_fail > 0);  // the mutations exercise both outcomes
     fprintf(stderr, "  (%d mutants parsed, %d rejected)\n", n_ok, n_fail);
     free(bases[0]);
     free(bases[1]);

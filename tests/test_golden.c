@@ -14,16 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli/cli.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
+#include "bench/cli/cli.h"
 #include "bench/engine/forward.h"
 #include "bench/engine/generate.h"
-#include "kernels/kernels.h"
-#include "bench/model/model.h"
 #include "bench/method/perplexity.h"
-#include "tests/test.h"
+#include "bench/model/model.h"
 #include "bench/model/tokenizer.h"
+#include "kernels/kernels.h"
+#include "tests/test.h"
 
 // Tolerance on logits: both sides are float32 from bit-identical dequantised weights. The
 // reference's own spread (float32 vs float64, sdpa vs eager attention; logits.json "noise") is
@@ -73,7 +73,8 @@ static double check_row(const char *name, const cJSON *row, const float *l, cons
         worst = max_nan(worst, fabs(l[id] - ref));
     }
     const cJSON *pl = cJSON_GetObjectItem(row, "probe_logits");
-    for (int k = 0; k < n_probe; k++) worst = max_nan(worst, fabs(l[probe_ids[k]] - cJSON_GetArrayItem(pl, k)->valuedouble));
+    for (int k = 0; k < n_probe; k++)
+        worst = max_nan(worst, fabs(l[probe_ids[k]] - cJSON_GetArrayItem(pl, k)->valuedouble));
     double lse = cJSON_GetObjectItem(row, "logsumexp")->valuedouble;
     CHECK_MSG(fabs(logsumexp_row(l, V) - lse) < LOGIT_TOL, "%s row %d: logsumexp %g vs %g", name, at,
               logsumexp_row(l, V), lse);
@@ -89,14 +90,17 @@ static void check_prompt(const cJSON *p) {
     int n_rows = cJSON_GetArraySize(rows), V = m->cfg.vocab_size;
     int32_t *lrows = malloc(sizeof(int32_t) * n_rows), *pos = malloc(sizeof(int32_t) * n);
     for (int i = 0; i < n; i++) pos[i] = i;
-    for (int r = 0; r < n_rows; r++) lrows[r] = (int32_t)cJSON_GetObjectItem(cJSON_GetArrayItem(rows, r), "pos")->valuedouble;
+    for (int r = 0; r < n_rows; r++)
+        lrows[r] = (int32_t)cJSON_GetObjectItem(cJSON_GetArrayItem(rows, r), "pos")->valuedouble;
     float *logits = malloc(sizeof(float) * (size_t)n_rows * V);
     kv_cache *c = model_new_cache(m);
-    forward_batch b = {.n = n, .tokens = ids, .pos = pos, .logit_rows = lrows, .n_logit_rows = n_rows, .logits = logits};
+    forward_batch b = {
+        .n = n, .tokens = ids, .pos = pos, .logit_rows = lrows, .n_logit_rows = n_rows, .logits = logits};
     CHECK_MSG(forward(m, c, &b) == 0, "%s", pcb_last_error());
     double worst = 0;
     for (int r = 0; r < n_rows; r++)
-        worst = max_nan(worst, check_row(name, cJSON_GetArrayItem(rows, r), logits + (size_t)r * V, probe_ids, n_probe));
+        worst =
+            max_nan(worst, check_row(name, cJSON_GetArrayItem(rows, r), logits + (size_t)r * V, probe_ids, n_probe));
     CHECK_MSG(worst < LOGIT_TOL, "%s: max |logit - reference| = %g", name, worst);
     printf("  %s: %d tokens, %d rows, max |logit diff| %.2e\n", name, n, n_rows, worst);
     kv_cache_free(c);
@@ -143,20 +147,20 @@ static void check_decode_step(const cJSON *p, int n_prefill) {
     for (int i = 0; i < n_prefill; i++) pos[i] = i, keep[i] = i;
     float *logits = malloc(sizeof(float) * (size_t)(n_rows + 1) * V);
     kv_cache *c = model_new_cache(m);
-    forward_batch b = {.n = n_prefill, .tokens = ids, .pos = pos, .logit_rows = lrows, .n_logit_rows = n_rows,
-                       .logits = logits};
+    forward_batch b = {
+        .n = n_prefill, .tokens = ids, .pos = pos, .logit_rows = lrows, .n_logit_rows = n_rows, .logits = logits};
     CHECK_MSG(forward(m, c, &b) == 0, "%s", pcb_last_error());
     double worst = 0;
     for (int r = 0; r < n_rows; r++)
-        cJSON_ArrayForEach(row, rows) if ((int)cJSON_GetObjectItem(row, "pos")->valuedouble == lrows[r])
-            worst = max_nan(worst, check_row(name, row, logits + (size_t)r * V, probe_ids, n_probe));
+        cJSON_ArrayForEach(row, rows) if ((int)cJSON_GetObjectItem(row, "pos")->valuedouble == lrows[r]) worst =
+            max_nan(worst, check_row(name, row, logits + (size_t)r * V, probe_ids, n_probe));
     CHECK_MSG(worst < LOGIT_TOL, "%s prefill: max |logit - reference| = %g", name, worst);
     int saved = m->quant_decode;
     for (int quant = 1; quant >= 0; quant--) {
         m->quant_decode = quant;
         int32_t p_dec = n_prefill, zero = 0;
-        forward_batch d = {.n = 1, .tokens = ids + n_prefill, .pos = &p_dec, .logit_rows = &zero, .n_logit_rows = 1,
-                           .logits = logits};
+        forward_batch d = {
+            .n = 1, .tokens = ids + n_prefill, .pos = &p_dec, .logit_rows = &zero, .n_logit_rows = 1, .logits = logits};
         CHECK_MSG(forward(m, c, &d) == 0, "%s", pcb_last_error());
         double w = check_row(name, decode_row, logits, probe_ids, n_probe);
         CHECK_MSG(w < LOGIT_TOL, "%s decode step at %d (%s): max |logit - reference| = %g", name, n_prefill,
@@ -279,7 +283,8 @@ static void test_golden_ppl_slice(void) {
         size_t n;
         CHECK(tokenizer_encode(tok, text, len, 0, &ids, &n) == 0);
         ppl_stats s = {0};
-        CHECK(perplexity_accumulate(m, ids, n < (size_t)max_tokens ? (long)n : max_tokens, 2048, -1, &s, NULL, NULL) == 0);
+        CHECK(perplexity_accumulate(m, ids, n < (size_t)max_tokens ? (long)n : max_tokens, 2048, -1, &s, NULL, NULL) ==
+              0);
         double got = ppl_value(&s);
         CHECK_MSG(fabs(got - ref) / ref < PPL_REL_TOL, "ppl %.5f vs reference %.5f", got, ref);
         CHECK(s.n_predicted == (long)cJSON_GetObjectItem(slice, "predicted_tokens")->valuedouble);

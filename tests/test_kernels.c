@@ -5,8 +5,8 @@
 
 #include "bench/model/gguf.h"
 #include "kernels/kernels.h"
-#include "tests/tiny_gguf.h"
 #include "tests/test.h"
+#include "tests/tiny_gguf.h"
 
 static uint64_t rng_state = 12345;
 static float frand(void) {  // uniform in [-1, 1)
@@ -161,7 +161,8 @@ static void test_matvec_quant(void) {
     fill(x, D_IN);
     for (size_t t = 0; t < 2; t++) {
         size_t row_bytes = tiny_type_bytes(types[t], D_IN);
-        for (int o = 0; o < D_OUT; o++) CHECK(tiny_quantize(types[t], w + o * D_IN, blocks + o * row_bytes, D_IN) == row_bytes);
+        for (int o = 0; o < D_OUT; o++)
+            CHECK(tiny_quantize(types[t], w + o * D_IN, blocks + o * row_bytes, D_IN) == row_bytes);
         CHECK(matvec_quant_supported(types[t]));
         CHECK(matvec_quant(out, blocks, types[t], x, D_IN, D_OUT) == 0);
         double worst = 0;

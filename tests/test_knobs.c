@@ -55,7 +55,8 @@ static void test_names(void) {
     CHECK(!strcmp(pcomp_method_name(METHOD_FULL), "full") && !strcmp(pcomp_method_name(METHOD_PCW), "pcw"));
     CHECK(!strcmp(pcomp_method_name(METHOD_PARALLELCOMP), "parallelcomp"));
     CHECK(!strcmp(pcomp_method_name(METHOD_PYRAMIDKV), "pyramidkv") && !pcb_method_names[METHOD_COUNT]);
-    CHECK(!strcmp(calib_region_name(REGION_ALL), "all") && !strcmp(calib_region_name(REGION_CHUNK_SINKS), "chunk_sinks"));
+    CHECK(!strcmp(calib_region_name(REGION_ALL), "all") &&
+          !strcmp(calib_region_name(REGION_CHUNK_SINKS), "chunk_sinks"));
     CHECK(!pcb_region_names[REGION_COUNT]);
     int n = 0;
     while (pcb_task_names[n]) n++;
@@ -107,8 +108,8 @@ static int both(knob_id id, const char *text) {
     pcomp_knobs_init(&kn, opts);
     kn.text[id] = text;
     int cli_ok = pcomp_knobs_apply(&kn, &co) == 0 && pcomp_knobs_apply_attn(&kn, &ca) == 0;
-    CHECK_MSG(yaml_ok == cli_ok, "%s '%s': config %s, command line %s (%s)", k->key, text, yaml_ok ? "accepts" : "rejects",
-              cli_ok ? "accepts" : "rejects", yaml_ok ? pcb_last_error() : yaml_err);
+    CHECK_MSG(yaml_ok == cli_ok, "%s '%s': config %s, command line %s (%s)", k->key, text,
+              yaml_ok ? "accepts" : "rejects", cli_ok ? "accepts" : "rejects", yaml_ok ? pcb_last_error() : yaml_err);
     if (!yaml_ok || !cli_ok) return 0;
     const void *yt = k->home == KNOB_IN_OPTIONS ? (const void *)&yo : &ya;
     const void *ct = k->home == KNOB_IN_OPTIONS ? (const void *)&co : &ca;
@@ -121,8 +122,12 @@ static int both(knob_id id, const char *text) {
     return 1;
 }
 
-static void accept(knob_id id, const char *text) { CHECK_MSG(both(id, text) == 1, "%s '%s' rejected", knob_get(id)->key, text); }
-static void reject(knob_id id, const char *text) { CHECK_MSG(both(id, text) == 0, "%s '%s' accepted", knob_get(id)->key, text); }
+static void accept(knob_id id, const char *text) {
+    CHECK_MSG(both(id, text) == 1, "%s '%s' rejected", knob_get(id)->key, text);
+}
+static void reject(knob_id id, const char *text) {
+    CHECK_MSG(both(id, text) == 0, "%s '%s' accepted", knob_get(id)->key, text);
+}
 
 static void numbers(knob_id id, double lo, double hi, int is_int, double outside_lo, double outside_hi) {
     char t[64];
@@ -217,7 +222,8 @@ static void test_help(void) {
         n++;
     }
     CHECK(n == PCOMP_KNOB_COUNT);
-    CHECK(strstr(help, "--capacity N        KV slots kept per KV head (per chunk for parallelcomp) [512; 1..16777216]"));
+    CHECK(
+        strstr(help, "--capacity N        KV slots kept per KV head (per chunk for parallelcomp) [512; 1..16777216]"));
     CHECK(strstr(help, "[7; odd, 1..1023]") && strstr(help, "[0.1; > 0 and < 1]") && strstr(help, "[20; >= 1]"));
     CHECK(strstr(help, "full | full-untruncated | pcw | parallelcomp"));
     for (const char *line = help; *line; line = strchr(line, '\n') + 1) {

@@ -37,8 +37,8 @@ static int head_is(const kv_cache *c, int l, int g, const int *want, int n_want,
     const kv_head *h = kv_cache_head(c, l, g);
     int ok = h->n == n_want;
     for (int i = 0; ok && i < n_want; i++)
-        ok = h->k[i * HD] == (float)want[i] && h->v[i * HD] == (float)-want[i] && h->k[i * HD + 1] == (float)(l * G + g) &&
-             h->doc[i] == want[i];
+        ok = h->k[i * HD] == (float)want[i] && h->v[i * HD] == (float)-want[i] &&
+             h->k[i * HD + 1] == (float)(l * G + g) && h->doc[i] == want[i];
     if (!ok) {
         fprintf(stderr, "  %s layer %d head %d keeps {", what, l, g);
         for (int i = 0; i < h->n; i++) fprintf(stderr, "%s%g", i ? "," : "", h->k[i * HD]);
@@ -49,10 +49,10 @@ static int head_is(const kv_cache *c, int l, int g, const int *want, int n_want,
     return ok;
 }
 
-#define HEAD_IS(c, l, g, what, ...)                                                         \
-    do {                                                                                    \
-        static const int want_[] = {__VA_ARGS__};                                           \
-        CHECK(head_is(c, l, g, want_, (int)(sizeof want_ / sizeof *want_), what));          \
+#define HEAD_IS(c, l, g, what, ...)                                                \
+    do {                                                                           \
+        static const int want_[] = {__VA_ARGS__};                                  \
+        CHECK(head_is(c, l, g, want_, (int)(sizeof want_ / sizeof *want_), what)); \
     } while (0)
 
 // Ten slots; the same hand scores for every test, one row per (layer, KV head).
@@ -64,7 +64,8 @@ static const float scores10[L][G][10] = {
 static kv_scores *make_scores(int n, const float *per_head /* [L][G][n] */) {
     kv_scores *s = kv_scores_new(&cfg, n);
     for (int l = 0; l < L; l++)
-        for (int g = 0; g < G; g++) memcpy(kv_scores_at(s, l, g), per_head + ((size_t)l * G + g) * n, sizeof(float) * n);
+        for (int g = 0; g < G; g++)
+            memcpy(kv_scores_at(s, l, g), per_head + ((size_t)l * G + g) * n, sizeof(float) * n);
     return s;
 }
 
@@ -219,7 +220,8 @@ static const float cal_probs[HEADS][CAL_ROWS][CAL_SLOTS] = {
 };
 
 static int fake_row_probs(const forward_attn *a, int q_head, int first_row, int n_rows, float *probs) {
-    for (int i = 0; i < n_rows; i++) memcpy(probs + i * CAL_SLOTS, cal_probs[q_head][first_row + i], sizeof(float) * CAL_SLOTS);
+    for (int i = 0; i < n_rows; i++)
+        memcpy(probs + i * CAL_SLOTS, cal_probs[q_head][first_row + i], sizeof(float) * CAL_SLOTS);
     return 0;
 }
 
@@ -302,8 +304,7 @@ static void run_queue(const double *scores, int n, int k, int incremental, uint8
     for (int c = 0; c < n; c++) ch[c] = (pcomp_chunk){.index = c, .score = scores[c], .kept = 1};
     if (incremental)  // as the pipeline: after every chunk that arrives
         for (int seen = 1; seen <= n; seen++) pcomp_evict_worst_chunks(ch, seen, k);
-    else
-        pcomp_evict_worst_chunks(ch, n, k);
+    else pcomp_evict_worst_chunks(ch, n, k);
     for (int c = 0; c < n; c++) kept[c] = (uint8_t)ch[c].kept;
 }
 

@@ -36,14 +36,15 @@ static void test_malformed_lines(void) {
     char p[64];
     snprintf(p, sizeof p, "/tmp/pcb_lb_%d.jsonl", (int)getpid());
     FILE *f = fopen(p, "w");
-    fputs("{\"input\": \"q1\", \"context\": \"c1\", \"answers\": [\"a\"], \"_id\": \"x1\", \"all_classes\": null}\n"
-          "{\"input\": \"q2\", \"context\": \"c2\", \"answers\": [\"a\"]\n"          // line 2: truncated
-          "\n"                                                                         // line 3: blank
-          "{\"input\": \"q4\", \"context\": \"c4\", \"answers\": [], \"_id\": \"x4\"}\n"  // line 4: no answer
-          "{\"input\": 5, \"context\": \"c5\", \"answers\": [\"a\"], \"_id\": \"x5\"}\n"   // line 5: bad type
-          "{\"input\": \"q6\", \"context\": \"c6\", \"answers\": [\"a\", \"b\"], \"_id\": \"x6\","
-          " \"all_classes\": [\"k1\", \"k2\"], \"length\": 12}",                       // line 6: no newline
-          f);
+    fputs(
+        "{\"input\": \"q1\", \"context\": \"c1\", \"answers\": [\"a\"], \"_id\": \"x1\", \"all_classes\": null}\n"
+        "{\"input\": \"q2\", \"context\": \"c2\", \"answers\": [\"a\"]\n"               // line 2: truncated
+        "\n"                                                                            // line 3: blank
+        "{\"input\": \"q4\", \"context\": \"c4\", \"answers\": [], \"_id\": \"x4\"}\n"  // line 4: no answer
+        "{\"input\": 5, \"context\": \"c5\", \"answers\": [\"a\"], \"_id\": \"x5\"}\n"  // line 5: bad type
+        "{\"input\": \"q6\", \"context\": \"c6\", \"answers\": [\"a\", \"b\"], \"_id\": \"x6\","
+        " \"all_classes\": [\"k1\", \"k2\"], \"length\": 12}",  // line 6: no newline
+        f);
     fclose(f);
     task_samples s;
     CHECK(longbench_load_jsonl(p, &s) == 0);
@@ -59,9 +60,22 @@ static void test_malformed_lines(void) {
     CHECK(longbench_load_jsonl("/nonexistent/x.jsonl", &s) != 0 && strstr(pcb_last_error(), "/nonexistent/x.jsonl"));
 }
 
-static const char *english[] = {"narrativeqa", "qasper", "multifieldqa_en", "hotpotqa", "2wikimqa", "musique",
-                                "gov_report", "qmsum", "multi_news", "trec", "triviaqa", "samsum", "passage_count",
-                                "passage_retrieval_en", "lcc", "repobench-p"};
+static const char *english[] = {"narrativeqa",
+                                "qasper",
+                                "multifieldqa_en",
+                                "hotpotqa",
+                                "2wikimqa",
+                                "musique",
+                                "gov_report",
+                                "qmsum",
+                                "multi_news",
+                                "trec",
+                                "triviaqa",
+                                "samsum",
+                                "passage_count",
+                                "passage_retrieval_en",
+                                "lcc",
+                                "repobench-p"};
 
 static void test_minilongbench_split(void) {
     if (!have_data()) FAIL_TEST("the data folder (longbench/)");
@@ -84,8 +98,9 @@ static void test_minilongbench_split(void) {
             CHECK(strlen(t->context) > 0);
             if (!strcmp(task, "trec")) CHECK(t->n_classes > 10);
             if (!strcmp(task, "hotpotqa") && i == 0) {  // the question and the context's ends, by hand
-                CHECK(!strcmp(t->input, "Name a member of a British-American supergroup who recored a version of "
-                                        "Nobody's child in 1990"));
+                CHECK(!strcmp(t->input,
+                              "Name a member of a British-American supergroup who recored a version of "
+                              "Nobody's child in 1990"));
                 CHECK(!strncmp(t->context, "Passage 1:\nNobody for Everybody", 30));
                 CHECK(strstr(t->context, "Other collaborations between members\nNotes") + 42 ==
                       t->context + strlen(t->context));

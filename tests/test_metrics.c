@@ -49,7 +49,8 @@ static void test_answer_recall_by_hand(void) {
     const char *gold = "eat a sandwich and sit in Dolores Park on a sunny day";
     // A verbose but complete answer: all 10 found.
     CHECK(answer_token_recall("The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a "
-                              "sunny day.", gold) == 1.0);
+                              "sunny day.",
+                              gold) == 1.0);
     // [eat, sandwich] found: 2/10.
     CHECK_NEAR(answer_token_recall("Eat a sandwich!", gold), 0.2, 1e-15);
     // Multiplicity: gold [day, day] vs prediction [day] -> 1/2.
@@ -111,7 +112,7 @@ static void test_code_sim_by_hand(void) {
     // Leading newlines are dropped; lines with `, # or // are skipped: candidate "x = 1".
     CHECK(score1(METRIC_CODE_SIM, "\n\n```py\n# c\n// d\nx = 1\n", "x = 1") == 1.0);
     CHECK(score1(METRIC_CODE_SIM, "# only comments", "x = 1") == 0.0);  // candidate "" -> 0
-    CHECK(score1(METRIC_CODE_SIM, "", "") == 1.0);                       // equal strings first
+    CHECK(score1(METRIC_CODE_SIM, "", "") == 1.0);                      // equal strings first
 }
 
 static void test_sequence_matcher_by_hand(void) {
@@ -281,8 +282,8 @@ static void compare(golden_stats *st, double c, double py, const char *what, int
     st->n++;
     st->exact += c == py;
     if (d > st->max_diff || c < 0) st->max_diff = c < 0 ? INFINITY : d;
-    CHECK_MSG(c >= 0 && d <= GOLDEN_TOL, "%s #%d: C %.17g, Python %.17g%s%s", what, index, c, py,
-              c < 0 ? ": " : "", c < 0 ? pcb_last_error() : "");
+    CHECK_MSG(c >= 0 && d <= GOLDEN_TOL, "%s #%d: C %.17g, Python %.17g%s%s", what, index, c, py, c < 0 ? ": " : "",
+              c < 0 ? pcb_last_error() : "");
 }
 
 static void test_golden_cases(void) {
@@ -299,7 +300,8 @@ static void test_golden_cases(void) {
         const char *pred = pred_j ? pred_j->valuestring : NULL;
         double want = cJSON_GetObjectItem(c, "expected")->valuedouble, got = -1;
         int ng = 0, nc = 0;
-        const char **golds = strings_of(cJSON_GetObjectItem(c, strcmp(kind, "infinitebench") ? "golds" : "labels"), &ng);
+        const char **golds =
+            strings_of(cJSON_GetObjectItem(c, strcmp(kind, "infinitebench") ? "golds" : "labels"), &ng);
         const char **classes = strings_of(cJSON_GetObjectItem(c, "all_classes"), &nc);
         metric_kind m;
         if (!strcmp(kind, "metric")) {

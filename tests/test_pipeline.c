@@ -7,17 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/method/calibration.h"
 #include "bench/base/error.h"
 #include "bench/engine/forward.h"
-#include "kernels/kernels.h"
+#include "bench/method/calibration.h"
 #include "bench/method/kv_evict.h"
-#include "bench/model/model.h"
 #include "bench/method/pcomp.h"
 #include "bench/method/perplexity.h"
+#include "bench/model/model.h"
+#include "bench/model/tokenizer.h"
+#include "kernels/kernels.h"
 #include "tests/test.h"
 #include "tests/tiny_gguf.h"
-#include "bench/model/tokenizer.h"
 
 static model *tiny;
 static tokenizer *tok;
@@ -123,8 +123,7 @@ static void test_positions_and_order(void) {
         for (int c = 0; c < 3; c++) {
             int first = c == 0 ? 0 : 1;
             for (int p = first; p < r.chunks[c].n_context; p++, j++)
-                ok &= h->chunk[j] == c && h->pos[j] == p &&
-                      h->doc[j] == (p == 0 ? -1 : r.chunks[c].doc_begin + p - 1);
+                ok &= h->chunk[j] == c && h->pos[j] == p && h->doc[j] == (p == 0 ? -1 : r.chunks[c].doc_begin + p - 1);
         }
         for (int t = 0; t < 5; t++, j++) ok &= h->chunk[j] == -1 && h->pos[j] == 25 + t;
         CHECK(ok);
@@ -309,7 +308,8 @@ static void calibrate_and_check(calib_region region, int lo, int hi, double frac
     max_acc acc = {calloc((size_t)L * G * n, sizeof(float)), n, tiny->cfg.n_heads / G};
     probe p = {.rows = &last, .n_rows = 1, .on_row = on_row_max, .user = &acc};
     float *la = malloc(sizeof(float) * tiny->cfg.vocab_size), *lb = malloc(sizeof(float) * tiny->cfg.vocab_size);
-    forward_batch fo = {.n = nq, .tokens = q, .pos = pos, .logit_rows = &last, .n_logit_rows = 1, .logits = la, .probe = &p};
+    forward_batch fo = {
+        .n = nq, .tokens = q, .pos = pos, .logit_rows = &last, .n_logit_rows = 1, .logits = la, .probe = &p};
     CHECK(forward(tiny, observed, &fo) == 0);
     // Threshold: a fraction of the largest attention in range, so some slots are above it
     // whatever the random weights make of the distribution.
@@ -328,8 +328,14 @@ static void calibrate_and_check(calib_region region, int lo, int hi, double frac
     long evicted[8] = {0};
     calibration cs;
     calibration_init(&cs, tiny, &o, evicted);
-    forward_batch fc = {.n = nq, .tokens = q, .pos = pos, .logit_rows = &last, .n_logit_rows = 1, .logits = lb,
-                        .before_attention = calibration_hook, .hook_user = &cs};
+    forward_batch fc = {.n = nq,
+                        .tokens = q,
+                        .pos = pos,
+                        .logit_rows = &last,
+                        .n_logit_rows = 1,
+                        .logits = lb,
+                        .before_attention = calibration_hook,
+                        .hook_user = &cs};
     CHECK(forward(tiny, cal, &fc) == 0);
     CHECK(calibration_finish(&cs, cal) == 0);
     // Cache only: this step's logits are untouched.
@@ -444,7 +450,8 @@ static void test_method_ppl_full_equals_forward(void) {
     for (int w = 0; w < 2; w++) {
         const int32_t *t = ids + w * CTX;
         kv_cache *c = model_new_cache(tiny);
-        forward_batch b = {.n = CTX, .tokens = t, .pos = pos, .logit_rows = rows, .n_logit_rows = CTX, .logits = logits};
+        forward_batch b = {
+            .n = CTX, .tokens = t, .pos = pos, .logit_rows = rows, .n_logit_rows = CTX, .logits = logits};
         CHECK(forward(tiny, c, &b) == 0);
         for (int i = CTX - NC; i < CTX; i++) {
             const float *row = logits + (size_t)(i - 1) * V;

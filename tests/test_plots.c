@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "analysis/classify/attn_classes.h"
-#include "analysis/report/attn_export.h"
-#include "analysis/store/attn_log.h"
 #include "analysis/read/attn_log_read.h"
-#include "bench/base/error.h"
+#include "analysis/report/attn_export.h"
 #include "analysis/report/gnuplot.h"
 #include "analysis/report/plots_attn.h"
+#include "analysis/store/attn_log.h"
+#include "bench/base/error.h"
 #include "tests/test.h"
 
 static char dir[64];
@@ -108,8 +108,9 @@ static const gnuplot_plot small_plot = {
     .xlabel = "x",
     .ylabel = "y",
     .setup = "set arrow from 2.5, graph 0 to 2.5, graph 1 nohead dt 2\n",
-    .body = "plot 'pts.dat' using 1:2 with linespoints title \"x^2\", \\\n"
-            "     '' using 1:3 with linespoints title \"other\"",
+    .body =
+        "plot 'pts.dat' using 1:2 with linespoints title \"x^2\", \\\n"
+        "     '' using 1:3 with linespoints title \"other\"",
 };
 
 static void test_render_and_rerun(void) {
@@ -192,8 +193,7 @@ static void test_missing_gnuplot(void) {
     pcb_clear_error();
     CHECK(gnuplot_available(version, sizeof version) == 0);
     CHECK(version[0] == 0);
-    CHECK_MSG(strstr(pcb_last_error(), "gnuplot") && strstr(pcb_last_error(), "/nonexistent"), "%s",
-              pcb_last_error());
+    CHECK_MSG(strstr(pcb_last_error(), "gnuplot") && strstr(pcb_last_error(), "/nonexistent"), "%s", pcb_last_error());
     pcb_clear_error();
     CHECK(gnuplot_render(&small_plot, out, "squares") == -1);
     const char *e = pcb_last_error();
@@ -333,8 +333,15 @@ static void fill_layer(float *attn, int keys, int l, const int32_t *starts, int 
 // One sample: keys_of(l) slots at layer l, n_chunks equal chunks.
 static int write_sample(attn_log *lg, const char *id, const char *method, int n_chunks, int keys_even, int keys_odd,
                         int layers) {
-    attn_log_sample s = {.id = id, .method = method, .config_hash = "0123456789abcdef", .config = method,
-                         .n_layers = layers, .n_heads = H, .n_kv_heads = G, .observed_rows = 1, .doc_tokens = 500};
+    attn_log_sample s = {.id = id,
+                         .method = method,
+                         .config_hash = "0123456789abcdef",
+                         .config = method,
+                         .n_layers = layers,
+                         .n_heads = H,
+                         .n_kv_heads = G,
+                         .observed_rows = 1,
+                         .doc_tokens = 500};
     if (attn_log_begin_sample(lg, &s)) return -1;
     for (int l = 0; l < layers; l++) {
         int keys = l % 2 ? keys_odd : keys_even;
@@ -350,8 +357,16 @@ static int write_sample(attn_log *lg, const char *id, const char *method, int n_
         }
         memset(kept, 1, (size_t)G * keys);
         fill_layer(attn, keys, l, starts, n_chunks);
-        attn_log_layer ll = {.step = 0, .layer = l, .keys = keys, .attn = attn, .pos = pos, .chunk = chunk,
-                             .doc = doc, .kept = kept, .chunk_starts = starts, .n_chunk_starts = n_chunks};
+        attn_log_layer ll = {.step = 0,
+                             .layer = l,
+                             .keys = keys,
+                             .attn = attn,
+                             .pos = pos,
+                             .chunk = chunk,
+                             .doc = doc,
+                             .kept = kept,
+                             .chunk_starts = starts,
+                             .n_chunk_starts = n_chunks};
         int rc = attn_log_write_layer(lg, &ll);
         free(attn), free(pos), free(chunk), free(doc), free(kept);
         if (rc) return -1;
@@ -450,8 +465,8 @@ static void test_attention_plots(void) {
     }
 
     // Standard vs parallel, side by side, both data sets under their own names.
-    CHECK_MSG(plot_attn_heatmap_pair(export_dir, "sample_full", export_dir, "sample_pc", out, "full_vs_pcw") == 0,
-              "%s", pcb_last_error());
+    CHECK_MSG(plot_attn_heatmap_pair(export_dir, "sample_full", export_dir, "sample_pc", out, "full_vs_pcw") == 0, "%s",
+              pcb_last_error());
     check_drawn("attn-plots", "full_vs_pcw");
     path_in(p, sizeof p, "attn-plots", "full_vs_pcw_a_attn.dat");
     CHECK(size_of(p) > 0);

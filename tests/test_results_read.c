@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bench/base/error.h"
-#include "bench/base/stats.h"
 #include "analysis/read/results_read.h"
 #include "analysis/store/results_store.h"
+#include "bench/base/error.h"
+#include "bench/base/stats.h"
 #include "tests/test.h"
 
 static char dir[64];
@@ -121,8 +121,14 @@ static void test_current_schema(void) {
     int added;
     CHECK(results_plan(s, &row, 1, &added) == 0);
     int64_t run = results_begin_run(s, &(results_run_info){.config_name = "c", .backend = "cuda", .device = "H100"});
-    results_sample r = {.prediction = "p", .score = 0.5, .prefill_ms = 12.5, .peak_bytes = 3, .kv_peak_bytes = 2,
-                        .device_peak_bytes = 123456789012, .kept_chunks = "[4, 7]", .n_chunks = 9};
+    results_sample r = {.prediction = "p",
+                        .score = 0.5,
+                        .prefill_ms = 12.5,
+                        .peak_bytes = 3,
+                        .kv_peak_bytes = 2,
+                        .device_peak_bytes = 123456789012,
+                        .kept_chunks = "[4, 7]",
+                        .n_chunks = 9};
     CHECK(results_mark_done(s, key, run, &r) == 0);
     results_close(s);
     results_db db;
@@ -137,7 +143,8 @@ static void test_current_schema(void) {
 static void expect_error(const char *path, const char *a, const char *b) {
     results_db db;
     int rc = results_read(path, &db);
-    CHECK_MSG(rc == -1 && strstr(pcb_last_error(), path) && strstr(pcb_last_error(), a) && (!b || strstr(pcb_last_error(), b)),
+    CHECK_MSG(rc == -1 && strstr(pcb_last_error(), path) && strstr(pcb_last_error(), a) &&
+                  (!b || strstr(pcb_last_error(), b)),
               "%s: got '%s'", path, rc ? pcb_last_error() : "success");
     CHECK(db.n_rows == 0 && db.rows == NULL && db.variants == NULL && db.path == NULL);
 }
@@ -174,10 +181,19 @@ static void test_bad_files(void) {
 static void add(results_db *db, int variant, const char *task, int len, double depth, int status, double score,
                 double prefill, int64_t peak, int n_kept) {
     db->rows = realloc(db->rows, (size_t)(db->n_rows + 1) * sizeof *db->rows);
-    db->rows[db->n_rows++] = (results_row){.variant = variant, .task = (char *)task, .sample_id = (char *)"s",
-                                           .context_length = len, .depth = depth, .status = status, .score = score,
-                                           .prefill_ms = prefill, .decode_ms = prefill / 10, .peak_bytes = peak,
-                                           .kv_peak_bytes = peak / 2, .n_kept = n_kept, .n_chunks = 4,
+    db->rows[db->n_rows++] = (results_row){.variant = variant,
+                                           .task = (char *)task,
+                                           .sample_id = (char *)"s",
+                                           .context_length = len,
+                                           .depth = depth,
+                                           .status = status,
+                                           .score = score,
+                                           .prefill_ms = prefill,
+                                           .decode_ms = prefill / 10,
+                                           .peak_bytes = peak,
+                                           .kv_peak_bytes = peak / 2,
+                                           .n_kept = n_kept,
+                                           .n_chunks = 4,
                                            .prompt_tokens = len};
 }
 
@@ -229,7 +245,7 @@ static void test_grouping(void) {
     const results_group *d = results_group_find(g, n, 0, NULL, 4096, 0.75);
     CHECK(d && d->n_done == 2 && d->task == NULL);
     CHECK_NEAR(d ? d->score : 0, 50, 1e-9);
-    CHECK_NEAR(d ? d->prefill_ms_median : 0, 250, 1e-9);  // even count: mean of the middle two
+    CHECK_NEAR(d ? d->prefill_ms_median : 0, 250, 1e-9);            // even count: mean of the middle two
     CHECK(results_group_find(g, n, 0, NULL, 4096, 0.25) == &g[0]);  // 0.25 sorts before 0.75
     free(g);
 

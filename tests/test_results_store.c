@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/base/error.h"
 #include "analysis/store/results_store.h"
+#include "bench/base/error.h"
 #include "tests/test.h"
 
 static char dir[64];
@@ -24,18 +24,29 @@ static char keys[ROWS][65];
 static void make_plan(results_plan_row *rows) {
     for (int i = 0; i < ROWS; i++) {
         snprintf(keys[i], sizeof keys[i], "%064d", i);
-        rows[i] = (results_plan_row){.row_key = keys[i], .variant_hash = i % 2 ? "v1" : "v2", .task = "passkey",
-                                     .sample_id = keys[i] + 60, .context_length = 4096, .depth = 0.5};
+        rows[i] = (results_plan_row){.row_key = keys[i],
+                                     .variant_hash = i % 2 ? "v1" : "v2",
+                                     .task = "passkey",
+                                     .sample_id = keys[i] + 60,
+                                     .context_length = 4096,
+                                     .depth = 0.5};
     }
 }
 
 static results_sample sample_for(int i) {
     static char pred[32];
     snprintf(pred, sizeof pred, "answer %d", i);
-    return (results_sample){.prediction = pred, .score = i % 3 == 0, .prefill_ms = 10 + i, .decode_ms = 1,
-                            .peak_bytes = 1000 + i, .kv_peak_bytes = 100 + i, .device_peak_bytes = 5000 + i,
-                            .kept_chunks = "[0,2]", .n_chunks = 3,
-                            .kv_slots = 999, .prompt_tokens = 4096};
+    return (results_sample){.prediction = pred,
+                            .score = i % 3 == 0,
+                            .prefill_ms = 10 + i,
+                            .decode_ms = 1,
+                            .peak_bytes = 1000 + i,
+                            .kv_peak_bytes = 100 + i,
+                            .device_peak_bytes = 5000 + i,
+                            .kept_chunks = "[0,2]",
+                            .n_chunks = 3,
+                            .kv_slots = 999,
+                            .prompt_tokens = 4096};
 }
 
 static int sql_int(const char *path, const char *sql) {
@@ -71,7 +82,8 @@ static void test_schema_and_plan(void) {
     CHECK(results_mark_done(s, keys[3], run, &r) == 0);
     CHECK(results_status(s, keys[3]) == 1);
     CHECK(results_mark_done(s, keys[3], run, &r) != 0 && strstr(pcb_last_error(), "not pending"));
-    CHECK(results_mark_failed(s, keys[4], run, "sample longer than any budget") == 0 && results_status(s, keys[4]) == 2);
+    CHECK(results_mark_failed(s, keys[4], run, "sample longer than any budget") == 0 &&
+          results_status(s, keys[4]) == 2);
     CHECK(results_status(s, "nope") < 0 && strstr(pcb_last_error(), "no planned row"));
     int p, d, f;
     CHECK(results_counts(s, &p, &d, &f) == 0 && p == ROWS - 2 && d == 1 && f == 1);
@@ -145,8 +157,9 @@ static void test_kill_and_resume(void) {
         CHECK(sql_int(path, "SELECT count(*) FROM samples") == ROWS);
         CHECK(sql_int(path, "SELECT count(*) FROM samples WHERE status = 'done'") == ROWS);
         // every row carries its own data, written once
-        CHECK(sql_int(path, "SELECT count(*) FROM samples WHERE prediction = 'answer ' || CAST(peak_bytes - 1000 AS TEXT)"
-                            " AND kv_peak_bytes = peak_bytes - 900") == ROWS);
+        CHECK(sql_int(path,
+                      "SELECT count(*) FROM samples WHERE prediction = 'answer ' || CAST(peak_bytes - 1000 AS TEXT)"
+                      " AND kv_peak_bytes = peak_bytes - 900") == ROWS);
     }
 }
 

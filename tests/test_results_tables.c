@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bench/base/error.h"
 #include "analysis/read/results_read.h"
-#include "analysis/store/results_store.h"
 #include "analysis/report/results_tables.h"
+#include "analysis/store/results_store.h"
+#include "bench/base/error.h"
 #include "tests/test.h"
 
 #define MIB (1024 * 1024)
@@ -35,7 +35,7 @@ static const char *const LABEL[] = {"full-untruncated", "full", "parallelcomp me
 // 4K 100 / 50 / 100, 8K 0 / 50 / 100 (pc: 1 of 2 done); ppl pooled = sqrt(a * b): 4K 20 / 12 / 10,
 // 8K 200 / 12 / 10.
 static const double HOTPOTQA[3][2] = {{0.5, 0.3}, {0.6, 0.4}, {0.7, 0.5}};
-static const double TREC[3][2] = {{1, 0}, {1, 1}, {1, -1}};                                  // -1: failed
+static const double TREC[3][2] = {{1, 0}, {1, 1}, {1, -1}};                                      // -1: failed
 static const double PASSKEY[3][2][2] = {{{1, 1}, {0, 0}}, {{1, 0}, {0, 1}}, {{1, 1}, {1, -2}}};  // -2: pending
 static const double PPL[3][2][2] = {{{10, 40}, {100, 400}}, {{8, 18}, {9, 16}}, {{5, 20}, {4, 25}}};
 
@@ -66,11 +66,16 @@ static void finish_one(results_store *s, int64_t run, const char *key, int v, in
         CHECK(results_mark_failed(s, key, run, "sample longer than any budget") == 0);
         return;
     }
-    results_sample r = {.prediction = "x", .score = score, .prefill_ms = BASE_MS[v][li] * FACTOR[i], .decode_ms = 10,
+    results_sample r = {.prediction = "x",
+                        .score = score,
+                        .prefill_ms = BASE_MS[v][li] * FACTOR[i],
+                        .decode_ms = 10,
                         .peak_bytes = (int64_t)(HOST_MIB[v] + 10 * i) * MIB,
                         .kv_peak_bytes = (int64_t)(KV_MIB[v][li] + i) * MIB,
                         .device_peak_bytes = (int64_t)(2048 + v * 1024 + li) * MIB,
-                        .kept_chunks = v == PC ? "[1]" : "[]", .n_chunks = v == PC ? 2 : 0, .kv_slots = 1000,
+                        .kept_chunks = v == PC ? "[1]" : "[]",
+                        .n_chunks = v == PC ? 2 : 0,
+                        .kv_slots = 1000,
                         .prompt_tokens = li == 0 ? 3000 : 4096 * li};
     CHECK(results_mark_done(s, key, run, &r) == 0);
 }
@@ -80,10 +85,16 @@ static int make_fixture(void) {
     CHECK(s != NULL);
     if (!s) return -1;
     int64_t run = results_begin_run(
-        s, &(results_run_info){.config_name = "small", .config_path = "configs/small.yaml", .code_version = "0.1.0",
-                               .backend = "cuda", .device = "NVIDIA H100 80GB HBM3", .model = "models/tiny.gguf",
+        s, &(results_run_info){.config_name = "small",
+                               .config_path = "configs/small.yaml",
+                               .code_version = "0.1.0",
+                               .backend = "cuda",
+                               .device = "NVIDIA H100 80GB HBM3",
+                               .model = "models/tiny.gguf",
                                .model_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                               .host = "testhost", .shard = "0/1", .threads = 2});
+                               .host = "testhost",
+                               .shard = "0/1",
+                               .threads = 2});
     CHECK(run > 0);
     for (int v = 0; v < N_VARIANTS; v++) {
         char canonical[64];
@@ -157,7 +168,8 @@ static void check_golden(const char *text, const char *path) {
         size_t i = 0;
         while (want[i] && want[i] == text[i]) i++;
         size_t from = i > 60 ? i - 60 : 0;
-        CHECK_MSG(0, "%s differs at byte %zu:\n  want: ...%.120s\n  got:  ...%.120s", path, i, want + from, text + from);
+        CHECK_MSG(0, "%s differs at byte %zu:\n  want: ...%.120s\n  got:  ...%.120s", path, i, want + from,
+                  text + from);
     }
     free(want);
 }
@@ -234,7 +246,8 @@ static void test_numbers_by_hand(void) {
     // speed: median prefill over every task at a length, speedup against full-untruncated
     const results_table *sp = find_table(&t, "speed");
     CHECK(sp && strstr(sp->caption, "of full-untruncated /"));
-    CHECK(sp && sp->n_cols == 6 && !strcmp(sp->cols[0].header, "4K ms") && !strcmp(sp->cols[4].header, "as in data ms"));
+    CHECK(sp && sp->n_cols == 6 && !strcmp(sp->cols[0].header, "4K ms") &&
+          !strcmp(sp->cols[4].header, "as in data ms"));
     CHECK_NEAR(value_at(sp, "full-untruncated", "8K ms"), 8000, 1e-9);
     CHECK_NEAR(value_at(sp, pc, "8K ms"), 1000, 1e-9);  // median of 500, 1000, 3000 (one row pending)
     CHECK_NEAR(value_at(sp, pc, "8K speedup"), 8.0, 1e-9);
@@ -283,7 +296,9 @@ static void test_latex_golden(void) {
     char *tex = render(&db, &t, RESULTS_LATEX);
     check_golden(tex, GOLDEN_TEX);
     CHECK(strstr(tex, "\\toprule") && strstr(tex, "\\midrule") && strstr(tex, "\\bottomrule"));
-    CHECK(strstr(tex, "parallelcomp method.topk\\_chunks=1 & 60.00 & 100.00\\textsuperscript{a} & 80.00\\textsuperscript{b} \\\\"));
+    CHECK(strstr(
+        tex,
+        "parallelcomp method.topk\\_chunks=1 & 60.00 & 100.00\\textsuperscript{a} & 80.00\\textsuperscript{b} \\\\"));
     CHECK(strstr(tex, "8.00$\\times$"));
     CHECK(!strstr(tex, "topk_chunks"));  // every underscore escaped
     int begins = 0, ends = 0;
@@ -307,8 +322,8 @@ static void test_json(void) {
     CHECK(!strcmp(cJSON_GetObjectItem(ppl, "id")->valuestring, "ppl"));
     cJSON *row0 = cJSON_GetArrayItem(cJSON_GetObjectItem(ppl, "rows"), 0);
     CHECK(!strcmp(cJSON_GetObjectItem(row0, "variant")->valuestring, HASH[FU]));
-    CHECK_NEAR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(row0, "cells"), 0), "value")->valuedouble, 20.0,
-               1e-9);
+    CHECK_NEAR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(row0, "cells"), 0), "value")->valuedouble,
+               20.0, 1e-9);
     CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "rows"), "failed")->valueint == 1);
     CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "rows"), "pending")->valueint == 1);
     cJSON_Delete(j);
@@ -343,8 +358,8 @@ static void test_baseline_fallback_and_empty(void) {
 
     s = results_open(path);
     for (int v = FL; v <= PC; v++) {
-        results_sample r = {.prediction = "1", .score = 1, .prefill_ms = v == FL ? 300 : 100, .peak_bytes = MIB,
-                            .kept_chunks = "[]"};
+        results_sample r = {
+            .prediction = "1", .score = 1, .prefill_ms = v == FL ? 300 : 100, .peak_bytes = MIB, .kept_chunks = "[]"};
         CHECK(results_mark_done(s, k[v], run, &r) == 0);
     }
     results_close(s);
@@ -362,17 +377,28 @@ static void test_baseline_fallback_and_empty(void) {
 
 static void test_helpers(void) {
     char b[16];
-    results_note_mark(1, b); CHECK(!strcmp(b, "a"));
-    results_note_mark(26, b); CHECK(!strcmp(b, "z"));
-    results_note_mark(27, b); CHECK(!strcmp(b, "aa"));
-    results_note_mark(28, b); CHECK(!strcmp(b, "ab"));
-    results_note_mark(26 * 27, b); CHECK(!strcmp(b, "zz"));
-    results_note_mark(26 * 27 + 1, b); CHECK(!strcmp(b, "aaa"));
-    results_format_length(4096, b, sizeof b); CHECK(!strcmp(b, "4K"));
-    results_format_length(131072, b, sizeof b); CHECK(!strcmp(b, "128K"));
-    results_format_length(1 << 20, b, sizeof b); CHECK(!strcmp(b, "1M"));
-    results_format_length(3000, b, sizeof b); CHECK(!strcmp(b, "3000"));
-    results_format_length(0, b, sizeof b); CHECK(!strcmp(b, "as in data"));
+    results_note_mark(1, b);
+    CHECK(!strcmp(b, "a"));
+    results_note_mark(26, b);
+    CHECK(!strcmp(b, "z"));
+    results_note_mark(27, b);
+    CHECK(!strcmp(b, "aa"));
+    results_note_mark(28, b);
+    CHECK(!strcmp(b, "ab"));
+    results_note_mark(26 * 27, b);
+    CHECK(!strcmp(b, "zz"));
+    results_note_mark(26 * 27 + 1, b);
+    CHECK(!strcmp(b, "aaa"));
+    results_format_length(4096, b, sizeof b);
+    CHECK(!strcmp(b, "4K"));
+    results_format_length(131072, b, sizeof b);
+    CHECK(!strcmp(b, "128K"));
+    results_format_length(1 << 20, b, sizeof b);
+    CHECK(!strcmp(b, "1M"));
+    results_format_length(3000, b, sizeof b);
+    CHECK(!strcmp(b, "3000"));
+    results_format_length(0, b, sizeof b);
+    CHECK(!strcmp(b, "as in data"));
 }
 
 int main(void) {

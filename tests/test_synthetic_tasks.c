@@ -67,7 +67,8 @@ static void test_needle_depth(void) {
         if (at) {
             double frac = (double)(at - s.context) / (double)(strlen(s.context) - strlen(NEEDLE_SENTENCE));
             // Sentences in the essays are < 2% of 4K tokens long.
-            CHECK_MSG(frac <= depths[i] + 0.005 && frac >= depths[i] - 0.03, "depth %g: needle at %.3f", depths[i], frac);
+            CHECK_MSG(frac <= depths[i] + 0.005 && frac >= depths[i] - 0.03, "depth %g: needle at %.3f", depths[i],
+                      frac);
         }
         CHECK(!strcmp(s.input, NEEDLE_QUESTION) && !strcmp(s.label, NEEDLE_ANSWER));
         synthetic_free(&s);
@@ -140,7 +141,8 @@ static void test_scores(void) {
 
 static void test_dataset_identity(void) {
     char a[65], b[65], c[65];
-    CHECK(synthetic_dataset_sha256("passkey", data_dir(), a) == 0 && synthetic_dataset_sha256("number_string", data_dir(), b) == 0);
+    CHECK(synthetic_dataset_sha256("passkey", data_dir(), a) == 0 &&
+          synthetic_dataset_sha256("number_string", data_dir(), b) == 0);
     CHECK(strcmp(a, b) != 0 && strlen(a) == 64);
     if (synthetic_dataset_sha256("needle", data_dir(), c) == 0) CHECK(strcmp(a, c) != 0);
     else CHECK_MSG(0, "%s", pcb_last_error());

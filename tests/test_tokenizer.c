@@ -9,8 +9,8 @@
 
 #include "bench/base/error.h"
 #include "bench/model/gguf.h"
-#include "tests/test.h"
 #include "bench/model/tokenizer.h"
+#include "tests/test.h"
 
 // ---------------------------------------------------------------------------------------------
 // A minimal GGUF writer (metadata only), local so these tests depend on nothing else.
@@ -32,27 +32,44 @@ static void gb_raw(gb *b, const void *d, size_t n) {
 }
 static void gb_u32(gb *b, uint32_t v) { gb_raw(b, &v, 4); }
 static void gb_u64(gb *b, uint64_t v) { gb_raw(b, &v, 8); }
-static void gb_strn(gb *b, const char *s, size_t n) { gb_u64(b, n); gb_raw(b, s, n); }
+static void gb_strn(gb *b, const char *s, size_t n) {
+    gb_u64(b, n);
+    gb_raw(b, s, n);
+}
 static void gb_str(gb *b, const char *s) { gb_strn(b, s, strlen(s)); }
 
 static void gb_init(gb *b) {
     memset(b, 0, sizeof *b);
     gb_raw(b, "GGUF", 4);
     gb_u32(b, 3);
-    gb_u64(b, 0);   // tensors
-    gb_u64(b, 0);   // kv count, patched by gb_parse
+    gb_u64(b, 0);  // tensors
+    gb_u64(b, 0);  // kv count, patched by gb_parse
 }
-static void gb_key(gb *b, const char *key, gguf_value_type t) { gb_str(b, key); gb_u32(b, t); b->n_kv++; }
-static void gb_kv_str(gb *b, const char *key, const char *v) { gb_key(b, key, GGUF_VAL_STRING); gb_str(b, v); }
-static void gb_kv_u32(gb *b, const char *key, uint32_t v) { gb_key(b, key, GGUF_VAL_UINT32); gb_u32(b, v); }
-static void gb_kv_bool(gb *b, const char *key, int v) { uint8_t x = (uint8_t)v; gb_key(b, key, GGUF_VAL_BOOL); gb_raw(b, &x, 1); }
+static void gb_key(gb *b, const char *key, gguf_value_type t) {
+    gb_str(b, key);
+    gb_u32(b, t);
+    b->n_kv++;
+}
+static void gb_kv_str(gb *b, const char *key, const char *v) {
+    gb_key(b, key, GGUF_VAL_STRING);
+    gb_str(b, v);
+}
+static void gb_kv_u32(gb *b, const char *key, uint32_t v) {
+    gb_key(b, key, GGUF_VAL_UINT32);
+    gb_u32(b, v);
+}
+static void gb_kv_bool(gb *b, const char *key, int v) {
+    uint8_t x = (uint8_t)v;
+    gb_key(b, key, GGUF_VAL_BOOL);
+    gb_raw(b, &x, 1);
+}
 static void gb_kv_strs(gb *b, const char *key, const char *const *s, size_t n) {
     gb_key(b, key, GGUF_VAL_ARRAY);
     gb_u32(b, GGUF_VAL_STRING);
     gb_u64(b, n);
     for (size_t i = 0; i < n; i++) gb_str(b, s[i]);
 }
-static void gb_kv_arr(gb *b, const char *key, gguf_value_type et, const void *d, size_t n) {   // 4-byte elements
+static void gb_kv_arr(gb *b, const char *key, gguf_value_type et, const void *d, size_t n) {  // 4-byte elements
     gb_key(b, key, GGUF_VAL_ARRAY);
     gb_u32(b, et);
     gb_u64(b, n);
@@ -96,9 +113,15 @@ static uint32_t ref_byte_to_cp(int byte) {
     return 0;
 }
 
-static void put_utf8(char *o, uint32_t cp) {   // cp < 0x800 here
-    if (cp < 0x80) { o[0] = (char)cp; o[1] = 0; }
-    else { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3F)); o[2] = 0; }
+static void put_utf8(char *o, uint32_t cp) {  // cp < 0x800 here
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        o[1] = 0;
+    } else {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        o[2] = 0;
+    }
 }
 
 // The 256 byte characters, as token strings; freed with free_byte_tokens.
@@ -123,8 +146,14 @@ static tokenizer *make_bpe(gb *b, const char *pre, const char *const *extra, con
     int n = 256 + n_extra;
     const char **toks = pcb_malloc((size_t)n * sizeof(char *));
     int32_t *tt = pcb_malloc((size_t)n * sizeof(int32_t));
-    for (int i = 0; i < 256; i++) { toks[i] = bt[i]; tt[i] = 1; }
-    for (int i = 0; i < n_extra; i++) { toks[256 + i] = extra[i]; tt[256 + i] = types ? types[i] : 1; }
+    for (int i = 0; i < 256; i++) {
+        toks[i] = bt[i];
+        tt[i] = 1;
+    }
+    for (int i = 0; i < n_extra; i++) {
+        toks[256 + i] = extra[i];
+        tt[256 + i] = types ? types[i] : 1;
+    }
     gb_init(b);
     gb_kv_str(b, "tokenizer.ggml.model", "gpt2");
     if (pre) gb_kv_str(b, "tokenizer.ggml.pre", pre);
@@ -186,7 +215,10 @@ static char *read_file(const char *path, size_t *size) {
     char *buf = NULL;
     size_t n = 0, cap = 0, r;
     do {
-        if (n + 65536 > cap) { cap = 2 * cap + 65536; buf = pcb_realloc(buf, cap + 1); }
+        if (n + 65536 > cap) {
+            cap = 2 * cap + 65536;
+            buf = pcb_realloc(buf, cap + 1);
+        }
         r = fread(buf + n, 1, cap - n, f);
         n += r;
     } while (r > 0);
@@ -203,7 +235,10 @@ static void test_byte_table_round_trip(void) {
     gb b;
     tokenizer *t = make_bpe(&b, "gpt2", NULL, NULL, 0, NULL, 0);
     CHECK(t != NULL);
-    if (!t) { gb_free(&b); return; }
+    if (!t) {
+        gb_free(&b);
+        return;
+    }
     // Every byte on its own becomes its GPT-2 character's token and decodes back.
     for (int byte = 0; byte < 256; byte++) {
         char s[1] = {(char)byte};
@@ -217,10 +252,10 @@ static void test_byte_table_round_trip(void) {
         free(d);
     }
     // Known points of the table.
-    CHECK(tokenizer_find(t, "\xC4\xA0") == ' ');    // U+0120 'Ġ'
-    CHECK(tokenizer_find(t, "\xC4\x8A") == '\n');   // U+010A 'Ċ'
-    CHECK(tokenizer_find(t, "\xC4\x80") == 0);      // U+0100 'Ā'
-    CHECK(tokenizer_find(t, "\xC5\x83") == 0xAD);   // U+0143, the last one
+    CHECK(tokenizer_find(t, "\xC4\xA0") == ' ');   // U+0120 'Ġ'
+    CHECK(tokenizer_find(t, "\xC4\x8A") == '\n');  // U+010A 'Ċ'
+    CHECK(tokenizer_find(t, "\xC4\x80") == 0);     // U+0100 'Ā'
+    CHECK(tokenizer_find(t, "\xC5\x83") == 0xAD);  // U+0143, the last one
     CHECK(tokenizer_find(t, "A") == 'A');
     // All bytes at once (not valid UTF-8) survive encode + decode (NUL aside: decode's
     // result is a C string).
@@ -232,12 +267,17 @@ static void test_byte_table_round_trip(void) {
 }
 
 static void test_bpe_merges(void) {
-    static const char *extra[] = {"he", "ll", "hell", "hello", "\xC4\xA0w", "or", "\xC4\xA0wor", "ld", "\xC4\xA0world", "ab", "bc"};
-    static const char *merges[] = {"h e", "l l", "he ll", "hell o", "\xC4\xA0 w", "o r", "\xC4\xA0w or", "l d", "\xC4\xA0wor ld", "a b", "b c"};
+    static const char *extra[] = {"he",          "ll", "hell",          "hello", "\xC4\xA0w", "or",
+                                  "\xC4\xA0wor", "ld", "\xC4\xA0world", "ab",    "bc"};
+    static const char *merges[] = {"h e",          "l l", "he ll",          "hell o", "\xC4\xA0 w", "o r",
+                                   "\xC4\xA0w or", "l d", "\xC4\xA0wor ld", "a b",    "b c"};
     gb b;
     tokenizer *t = make_bpe(&b, "gpt2", extra, NULL, 11, merges, 11);
     CHECK(t != NULL);
-    if (!t) { gb_free(&b); return; }
+    if (!t) {
+        gb_free(&b);
+        return;
+    }
     CHECK(tokenizer_vocab_size(t) == 256 + 11);
     CHECK(encodes_to(t, "hello world", 0, (const char *[]){"hello", "\xC4\xA0world", NULL}));
     CHECK(encodes_to(t, "hell", 0, (const char *[]){"hell", NULL}));
@@ -259,7 +299,10 @@ static void test_bpe_merges(void) {
 // Pre-tokenizer differences that change ids: smollm isolates digits (HF Digits) before the
 // GPT-2 regex; the GPT-2 regex leaves a space attached to the number.
 static void test_pretokenizers(void) {
-    static const char *extra[] = {"\xC4\xA0\xC4\xA0", ("\xC4\xA0" "1"), "12", "123"};
+    static const char *extra[] = {"\xC4\xA0\xC4\xA0",
+                                  ("\xC4\xA0"
+                                   "1"),
+                                  "12", "123"};
     static const char *merges[] = {"\xC4\xA0 \xC4\xA0", "\xC4\xA0 1", "1 2", "12 3"};
     const char *G = "\xC4\xA0", *GG = "\xC4\xA0\xC4\xA0";
     gb b;
@@ -269,7 +312,8 @@ static void test_pretokenizers(void) {
         // Digits split first: "a  " then "1", "2"; the GPT-2 regex then sees "  " at the end of its piece.
         CHECK(encodes_to(t, "a  12", 0, (const char *[]){"a", GG, "1", "2", NULL}));
         CHECK(encodes_to(t, "a 1", 0, (const char *[]){"a", G, "1", NULL}));
-        CHECK(encodes_to(t, "x\xC2\xB2", 0, (const char *[]){"x", "\xC3\x82", "\xC2\xB2", NULL}));   // ² is \p{N}: bytes C2 B2
+        CHECK(encodes_to(t, "x\xC2\xB2", 0,
+                         (const char *[]){"x", "\xC3\x82", "\xC2\xB2", NULL}));  // ² is \p{N}: bytes C2 B2
     }
     tokenizer_free(t);
     gb_free(&b);
@@ -277,8 +321,13 @@ static void test_pretokenizers(void) {
     t = make_bpe(&b, "gpt2", extra, NULL, 4, merges, 4);
     CHECK(t != NULL);
     if (t) {
-        CHECK(encodes_to(t, "a  12", 0, (const char *[]){"a", G, "\xC4\xA0" "1", "2", NULL}));
-        CHECK(encodes_to(t, "a   b", 0, (const char *[]){"a", GG, G, "b", NULL}));   // \s+(?!\S) leaves one space for " b"
+        CHECK(encodes_to(t, "a  12", 0,
+                         (const char *[]){"a", G,
+                                          "\xC4\xA0"
+                                          "1",
+                                          "2", NULL}));
+        CHECK(
+            encodes_to(t, "a   b", 0, (const char *[]){"a", GG, G, "b", NULL}));  // \s+(?!\S) leaves one space for " b"
     }
     tokenizer_free(t);
     gb_free(&b);
@@ -286,7 +335,7 @@ static void test_pretokenizers(void) {
     t = make_bpe(&b, "llama-bpe", extra, NULL, 4, merges, 4);
     CHECK(t != NULL);
     if (t) {
-        CHECK(encodes_to(t, "12345", 0, (const char *[]){"123", "4", "5", NULL}));   // \p{N}{1,3}: "123" "45"
+        CHECK(encodes_to(t, "12345", 0, (const char *[]){"123", "4", "5", NULL}));  // \p{N}{1,3}: "123" "45"
         CHECK(encodes_to(t, "x  1", 0, (const char *[]){"x", G, G, "1", NULL}));
     }
     tokenizer_free(t);
@@ -305,7 +354,10 @@ static void test_long_runs(void) {
     gb b;
     tokenizer *t = make_bpe(&b, "smollm", extra, NULL, 4, merges, 4);
     CHECK(t != NULL);
-    if (!t) { gb_free(&b); return; }
+    if (!t) {
+        gb_free(&b);
+        return;
+    }
     size_t n = 100000;
     char *s = pcb_malloc(n + 2);
     memset(s, ' ', 10000);
@@ -339,7 +391,10 @@ static void test_special_tokens(void) {
     gb b;
     tokenizer *t = make_bpe(&b, "gpt2", extra, types, 5, merges, 1);
     CHECK(t != NULL);
-    if (!t) { gb_free(&b); return; }
+    if (!t) {
+        gb_free(&b);
+        return;
+    }
     int32_t s = tokenizer_find(t, "<s>"), sx = tokenizer_find(t, "<s>x"), es = tokenizer_find(t, "</s>");
     CHECK(tokenizer_is_control(t, s) && tokenizer_is_control(t, es) && !tokenizer_is_control(t, 'a'));
     CHECK(!tokenizer_is_control(t, -1) && !tokenizer_is_control(t, 100000));
@@ -364,7 +419,7 @@ static void test_special_tokens(void) {
     CHECK(strcmp(d, "<s>hi</s><s>x") == 0);
     free(d);
     int32_t bad[] = {-1, 'o', 1 << 30, 'k'};
-    d = tokenizer_decode(t, bad, 4, 1);   // out-of-range ids are skipped
+    d = tokenizer_decode(t, bad, 4, 1);  // out-of-range ids are skipped
     CHECK(strcmp(d, "ok") == 0);
     free(d);
     CHECK(round_trips(t, "x<s>x</s>@@ab<s", 15, 1));
@@ -376,7 +431,8 @@ static void test_special_tokens(void) {
 // ---------------------------------------------------------------------------------------------
 // SentencePiece
 
-static tokenizer *make_spm(gb *b, const char *const *toks, const float *scores, const int32_t *types, int n, int add_space_prefix) {
+static tokenizer *make_spm(gb *b, const char *const *toks, const float *scores, const int32_t *types, int n,
+                           int add_space_prefix) {
     gb_init(b);
     gb_kv_str(b, "tokenizer.ggml.model", "llama");
     gb_kv_strs(b, "tokenizer.ggml.tokens", toks, (size_t)n);
@@ -395,33 +451,47 @@ static tokenizer *make_spm_words(gb *b, const char *const *words, const float *w
     const char **toks = pcb_malloc((size_t)n * sizeof(char *));
     float *sc = pcb_calloc((size_t)n, sizeof(float));
     int32_t *tt = pcb_malloc((size_t)n * sizeof(int32_t));
-    char (*bytes)[8] = pcb_malloc(256 * 8);
-    toks[0] = "<unk>"; tt[0] = 2;
-    toks[1] = "<s>"; tt[1] = 3;
-    toks[2] = "</s>"; tt[2] = 3;
+    char(*bytes)[8] = pcb_malloc(256 * 8);
+    toks[0] = "<unk>";
+    tt[0] = 2;
+    toks[1] = "<s>";
+    tt[1] = 3;
+    toks[2] = "</s>";
+    tt[2] = 3;
     for (int i = 0; i < 256; i++) {
         snprintf(bytes[i], 8, "<0x%02X>", i);
         toks[3 + i] = bytes[i];
         tt[3 + i] = 6;
     }
-    for (int i = 0; i < n_words; i++) { toks[259 + i] = words[i]; sc[259 + i] = ws[i]; tt[259 + i] = 1; }
+    for (int i = 0; i < n_words; i++) {
+        toks[259 + i] = words[i];
+        sc[259 + i] = ws[i];
+        tt[259 + i] = 1;
+    }
     tokenizer *t = make_spm(b, toks, sc, tt, n, add_space_prefix);
-    free(toks); free(sc); free(tt); free(bytes);
+    free(toks);
+    free(sc);
+    free(tt);
+    free(bytes);
     return t;
 }
 
-#define SP "\xE2\x96\x81"   // U+2581, SentencePiece's space
+#define SP "\xE2\x96\x81"  // U+2581, SentencePiece's space
 
 static void test_spm_small(void) {
-    static const char *w[] = {SP, "h", "e", "l", "o", "w", "r", "d", "a", "b", "c", "he", "ll", "hell", "hello", SP "hello",
-                              "or", SP "w", SP "wor", "ld", SP "world", "ab", "bc"};
+    static const char *w[] = {SP,   "h",    "e",      "l",  "o",        "w",    "r",     "d",
+                              "a",  "b",    "c",      "he", "ll",       "hell", "hello", SP "hello",
+                              "or", SP "w", SP "wor", "ld", SP "world", "ab",   "bc"};
     static const float ws[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -2, -3, -4, -5, -6, -7, -8, -8.5f, -9, -20, -10};
     enum { NW = sizeof w / sizeof w[0] };
     _Static_assert(sizeof ws / sizeof ws[0] == NW, "one score per word");
     gb b;
-    tokenizer *t = make_spm_words(&b, w, ws, NW, -1);   // add_space_prefix defaults to true
+    tokenizer *t = make_spm_words(&b, w, ws, NW, -1);  // add_space_prefix defaults to true
     CHECK(t != NULL);
-    if (!t) { gb_free(&b); return; }
+    if (!t) {
+        gb_free(&b);
+        return;
+    }
     CHECK(tokenizer_bos(t) == 1 && tokenizer_eos(t) == 2 && tokenizer_add_bos(t) == 1);
     CHECK(encodes_to(t, "hello world", 0, (const char *[]){SP "hello", SP "world", NULL}));
     // Higher score first: "bc" (-10) beats "ab" (-20).
@@ -462,12 +532,20 @@ static const struct {
 } spm_golden[] = {
     // Generated by tests/golden/make_spm_golden.py (sentencepiece 0.2.3).
     {"Hello world", {346, 306, 414, 263, 304, 341}, 6},
-    {"Once upon a time, there was a little girl named Lily.", {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426}, 15},
-    {"h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x99\x82", {270, 485, 306, 414, 410, 233, 154, 168, 233, 159, 175, 410, 243, 162, 156, 133}, 16},
+    {"Once upon a time, there was a little girl named Lily.",
+     {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426},
+     15},
+    {"h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x99\x82",
+     {270, 485, 306, 414, 410, 233, 154, 168, 233, 159, 175, 410, 243, 162, 156, 133},
+     16},
     {"a\nb", {261, 13, 430}, 3},
     {"Zebra QUIZ xyz", {410, 469, 411, 430, 420, 412, 410, 473, 471, 442, 469, 410, 444, 422, 451}, 15},
-    {"She said: \"Don't go!\" and ran.", {338, 336, 467, 313, 455, 289, 439, 413, 298, 414, 443, 436, 269, 352, 303, 426}, 16},
-    {"Tim had 3 apples and 12 pears.", {326, 381, 410, 472, 261, 339, 305, 419, 269, 410, 475, 479, 282, 411, 295, 419, 426}, 17},
+    {"She said: \"Don't go!\" and ran.",
+     {338, 336, 467, 313, 455, 289, 439, 413, 298, 414, 443, 436, 269, 352, 303, 426},
+     16},
+    {"Tim had 3 apples and 12 pears.",
+     {326, 381, 410, 472, 261, 339, 305, 419, 269, 410, 475, 479, 282, 411, 295, 419, 426},
+     17},
     {"The cat's hat.", {291, 280, 294, 439, 419, 270, 294, 426}, 8},
     {"x", {410, 444}, 2},
     {"\xe2\x84\xa2~[]", {410, 507, 510, 508, 509}, 5},
@@ -498,8 +576,10 @@ static void test_spm_stories260k(void) {
         toks[n] = pcb_malloc(3 * (size_t)len + 1);
         char *p = toks[n];
         for (int i = 0; i < len; i++) {
-            if (buf[o + i] == ' ') { memcpy(p, SP, 3); p += 3; }
-            else *p++ = buf[o + i];
+            if (buf[o + i] == ' ') {
+                memcpy(p, SP, 3);
+                p += 3;
+            } else *p++ = buf[o + i];
         }
         *p = 0;
         o += (size_t)len;
@@ -549,7 +629,7 @@ static void test_bad_metadata(void) {
     static const char *merges_ok[] = {"a b"}, *merges_nospace[] = {"ab"}, *merges_trailing[] = {"a "};
     gb b;
 
-    gb_init(&b);   // no model key
+    gb_init(&b);  // no model key
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     CHECK(fails_with(&b, "tokenizer.ggml.model"));
 
@@ -558,22 +638,22 @@ static void test_bad_metadata(void) {
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     CHECK(fails_with(&b, "'bert'"));
 
-    gb_init(&b);   // no tokens
+    gb_init(&b);  // no tokens
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_ok, 1);
     CHECK(fails_with(&b, "tokenizer.ggml.tokens"));
 
-    gb_init(&b);   // tokens of the wrong type
+    gb_init(&b);  // tokens of the wrong type
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_str(&b, "tokenizer.ggml.tokens", "abc");
     CHECK(fails_with(&b, "tokenizer.ggml.tokens"));
 
-    gb_init(&b);   // empty vocabulary
+    gb_init(&b);  // empty vocabulary
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 0);
     CHECK(fails_with(&b, "tokenizer.ggml.tokens"));
 
-    gb_init(&b);   // no merges
+    gb_init(&b);  // no merges
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     CHECK(fails_with(&b, "tokenizer.ggml.merges"));
@@ -590,48 +670,48 @@ static void test_bad_metadata(void) {
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_trailing, 1);
     CHECK(fails_with(&b, "tokenizer.ggml.merges"));
 
-    gb_init(&b);   // token_type array of the wrong length
+    gb_init(&b);  // token_type array of the wrong length
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_arr(&b, "tokenizer.ggml.token_type", GGUF_VAL_INT32, tt2, 2);
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_ok, 1);
     CHECK(fails_with(&b, "tokenizer.ggml.token_type"));
 
-    gb_init(&b);   // token_type of the wrong element type
+    gb_init(&b);  // token_type of the wrong element type
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_arr(&b, "tokenizer.ggml.token_type", GGUF_VAL_FLOAT32, tt3, 3);
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_ok, 1);
     CHECK(fails_with(&b, "tokenizer.ggml.token_type"));
 
-    gb_init(&b);   // invalid token type value
+    gb_init(&b);  // invalid token type value
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_arr(&b, "tokenizer.ggml.token_type", GGUF_VAL_INT32, tt_bad, 3);
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_ok, 1);
     CHECK(fails_with(&b, "tokenizer.ggml.token_type"));
 
-    gb_init(&b);   // unknown pre-tokenizer: the message names the value
+    gb_init(&b);  // unknown pre-tokenizer: the message names the value
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_str(&b, "tokenizer.ggml.pre", "no-such-pre");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_ok, 1);
     CHECK(fails_with(&b, "'no-such-pre'"));
 
-    gb_init(&b);   // special token id outside the vocabulary
+    gb_init(&b);  // special token id outside the vocabulary
     gb_kv_str(&b, "tokenizer.ggml.model", "gpt2");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_strs(&b, "tokenizer.ggml.merges", merges_ok, 1);
     gb_kv_u32(&b, "tokenizer.ggml.eos_token_id", 3);
     CHECK(fails_with(&b, "tokenizer.ggml.eos_token_id"));
 
-    gb_init(&b);   // scores of the wrong length (SPM)
+    gb_init(&b);  // scores of the wrong length (SPM)
     gb_kv_str(&b, "tokenizer.ggml.model", "llama");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_arr(&b, "tokenizer.ggml.scores", GGUF_VAL_FLOAT32, tt2, 2);
     CHECK(fails_with(&b, "tokenizer.ggml.scores"));
 
-    gb_init(&b);   // bool of the wrong type
+    gb_init(&b);  // bool of the wrong type
     gb_kv_str(&b, "tokenizer.ggml.model", "llama");
     gb_kv_strs(&b, "tokenizer.ggml.tokens", toks, 3);
     gb_kv_str(&b, "tokenizer.ggml.add_space_prefix", "yes");
@@ -677,18 +757,25 @@ static void test_model_basics(void) {
     CHECK(tokenizer_find(t, "<|endoftext|>") == 0 && tokenizer_find(t, "no such token") == -1);
     CHECK(tokenizer_is_control(t, 2) && !tokenizer_is_control(t, 100));
     char *p = tokenizer_chat_prompt(t, NULL, "Hi");
-    CHECK(strcmp(p, "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
-                    "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n") == 0);
+    CHECK(strcmp(p,
+                 "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                 "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n") == 0);
     free(p);
     p = tokenizer_chat_prompt(t, "Be brief.", "Hi");
-    CHECK(strcmp(p, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n") == 0);
+    CHECK(
+        strcmp(p, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n") ==
+        0);
     free(p);
 
     // Bytes without a token (21 of them, e.g. 0x04, 0xC0, 0xFF) are dropped, as HF does.
     int32_t *ids;
-    CHECK(enc(t, "a\x04\xFF" "b", 0, &ids) == 2 && ids[0] == 81 && ids[1] == 82);
+    CHECK(enc(t,
+              "a\x04\xFF"
+              "b",
+              0, &ids) == 2 &&
+          ids[0] == 81 && ids[1] == 82);
     free(ids);
-    CHECK(enc(t, "\xF1\x80\x80\x80", 0, &ids) == 3 && ids[0] == 218);   // U+40000: F1 has no token
+    CHECK(enc(t, "\xF1\x80\x80\x80", 0, &ids) == 3 && ids[0] == 218);  // U+40000: F1 has no token
     free(ids);
 
     // Any other bytes (invalid UTF-8 included; not NUL: decode returns a C string) survive
@@ -706,9 +793,12 @@ static void test_model_basics(void) {
     for (int r = 0; r < 300; r++) {
         size_t n = (size_t)(r % 97) * 3;
         for (size_t i = 0; i < n; i++) {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
             // Mostly ASCII letters, spaces, digits and punctuation, with raw bytes mixed in.
-            buf[i] = (x >> 32) % 4 == 0 ? (char)have[(x >> 40) % (uint64_t)n_have] : " aZ9.'\n\t\xC3\xA9"[(x >> 24) % 10];
+            buf[i] =
+                (x >> 32) % 4 == 0 ? (char)have[(x >> 40) % (uint64_t)n_have] : " aZ9.'\n\t\xC3\xA9"[(x >> 24) % 10];
         }
         CHECK_MSG(round_trips(t, buf, n, 0), "random string %d", r);
     }
@@ -720,9 +810,12 @@ static void test_model_basics(void) {
 static void test_chat_template_parsing(void) {
     static const char *toks[] = {"a", "b", "ab"};
     static const char *merges[] = {"a b"};
-    static const struct { const char *tpl, *sys; } cases[] = {
-        {"{{ '<|im_start|>system\\nYou are X.<|im_end|>\\n' }}", "You are X."},   // escaped \n
-        {"{% if x %}{{ \"<|im_start|>system\nSay \\\"Y\\\".<|im_end|>\n\" }}{% endif %}", "Say \"Y\"."},   // escaped quotes
+    static const struct {
+        const char *tpl, *sys;
+    } cases[] = {
+        {"{{ '<|im_start|>system\\nYou are X.<|im_end|>\\n' }}", "You are X."},  // escaped \n
+        {"{% if x %}{{ \"<|im_start|>system\nSay \\\"Y\\\".<|im_end|>\n\" }}{% endif %}",
+         "Say \"Y\"."},  // escaped quotes
         {"{{ '<|im_start|>system\n' + message['content'] + '<|im_end|>' }}", NULL},
         {"{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}", NULL},
         {"{{ '<|im_start|>system\n' + m }}{{ '<|im_start|>system\nDefault one.<|im_end|>\n' }}", "Default one."},
@@ -740,9 +833,10 @@ static void test_chat_template_parsing(void) {
             char *p = tokenizer_chat_prompt(t, NULL, "u");
             char want[256];
             if (cases[c].sys)
-                snprintf(want, sizeof want, "<|im_start|>system\n%s<|im_end|>\n<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\n", cases[c].sys);
-            else
-                snprintf(want, sizeof want, "<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\n");
+                snprintf(want, sizeof want,
+                         "<|im_start|>system\n%s<|im_end|>\n<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\n",
+                         cases[c].sys);
+            else snprintf(want, sizeof want, "<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\n");
             CHECK_MSG(strcmp(p, want) == 0, "template %zu gave '%s'", c, p);
             free(p);
         }
@@ -781,7 +875,10 @@ static void test_golden(void) {
     if (rc != 1 || !root) {
         cJSON_Delete(root);
         free(json);
-        if (rc == 1) { tokenizer_free(t); gguf_close(&g); }
+        if (rc == 1) {
+            tokenizer_free(t);
+            gguf_close(&g);
+        }
         return;
     }
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases"), *c;
@@ -793,11 +890,12 @@ static void test_golden(void) {
         int special = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "parse_special"));
         CHECK(cJSON_IsString(text) && cJSON_IsArray(ids_j));
         if (!cJSON_IsString(text)) continue;
-        const char *s = text->valuestring;   // the fixture has no NULs in its texts
+        const char *s = text->valuestring;  // the fixture has no NULs in its texts
         int32_t *ids;
         size_t n;
         CHECK(tokenizer_encode(t, s, strlen(s), special, &ids, &n) == 0);
-        CHECK_MSG(ids_equal(ids, n, ids_j), "case %d (%.40s...): ids differ (%zu ids, want %d)", idx, s, n, cJSON_GetArraySize(ids_j));
+        CHECK_MSG(ids_equal(ids, n, ids_j), "case %d (%.40s...): ids differ (%zu ids, want %d)", idx, s, n,
+                  cJSON_GetArraySize(ids_j));
         char *d = tokenizer_decode(t, ids, n, special);
         CHECK_MSG(strcmp(d, s) == 0, "case %d: decode does not round-trip", idx);
         free(d);

@@ -24,7 +24,7 @@ static void buf_put(tg_buf *b, const void *src, size_t n) {
     if (n) memcpy(b->p + b->n, src, n);
     b->n += n;
 }
-static void buf_u32(tg_buf *b, uint32_t v) { buf_put(b, &v, 4); }   // hosts are little-endian
+static void buf_u32(tg_buf *b, uint32_t v) { buf_put(b, &v, 4); }  // hosts are little-endian
 static void buf_u64(tg_buf *b, uint64_t v) { buf_put(b, &v, 8); }
 static void buf_str(tg_buf *b, const char *s, size_t n) {
     buf_u64(b, n);
@@ -40,7 +40,7 @@ static void buf_zeros(tg_buf *b, size_t n) {
 }
 
 // ---- writer --------------------------------------------------------------------------------
-#define TG_MAX_DIMS 8   // more than GGUF allows, so tests can write invalid n_dims
+#define TG_MAX_DIMS 8  // more than GGUF allows, so tests can write invalid n_dims
 
 typedef struct {
     char *name;
@@ -173,8 +173,8 @@ static size_t tensor_bytes(const char *name, ggml_type type, uint32_t n_dims, co
     return row * (size_t)rows;
 }
 
-int tg_add_tensor(tg_writer *w, const char *name, ggml_type type, uint32_t n_dims, const uint64_t *ne,
-                  const void *data, size_t nbytes) {
+int tg_add_tensor(tg_writer *w, const char *name, ggml_type type, uint32_t n_dims, const uint64_t *ne, const void *data,
+                  size_t nbytes) {
     size_t want = tensor_bytes(name, type, n_dims, ne);
     if (!want) return -1;
     if (want != nbytes) return pcb_fail("tensor '%s': %zu data bytes given, %zu needed", name, nbytes, want);
@@ -255,12 +255,9 @@ int tg_write_file(const tg_writer *w, const char *path) {
     } else {
         size_t wr = fwrite(img, 1, n, fp);
         int cl = fclose(fp);
-        if (wr != n || cl != 0)
-            pcb_fail("%s: write failed", tmp);
-        else if (rename(tmp, path) != 0)
-            pcb_fail("%s: cannot rename to %s", tmp, path);
-        else
-            rc = 0;
+        if (wr != n || cl != 0) pcb_fail("%s: write failed", tmp);
+        else if (rename(tmp, path) != 0) pcb_fail("%s: cannot rename to %s", tmp, path);
+        else rc = 0;
         if (rc) remove(tmp);
     }
     free(tmp);
@@ -274,15 +271,15 @@ uint16_t tiny_fp32_to_fp16(float f) {
     memcpy(&x, &f, 4);
     uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
     uint32_t ax = x & 0x7fffffffu;
-    if (ax > 0x7f800000u) return sign | 0x7e00u | (uint16_t)((ax >> 13) & 0x3ffu);   // NaN stays NaN
-    if (ax >= 0x477ff000u) return sign | 0x7c00u;   // >= 65520 (and inf) rounds to inf
-    if (ax >= 0x38800000u) {                         // normal half: rebias exponent by 127-15
+    if (ax > 0x7f800000u) return sign | 0x7e00u | (uint16_t)((ax >> 13) & 0x3ffu);  // NaN stays NaN
+    if (ax >= 0x477ff000u) return sign | 0x7c00u;                                   // >= 65520 (and inf) rounds to inf
+    if (ax >= 0x38800000u) {  // normal half: rebias exponent by 127-15
         uint32_t h = (ax >> 13) - (112u << 10), rem = ax & 0x1fffu;
-        if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) h++;   // carry into exponent is right
+        if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) h++;  // carry into exponent is right
         return sign | (uint16_t)h;
     }
-    uint32_t e = ax >> 23;                           // subnormal half: count units of 2^-24
-    if (e < 102) return sign;                        // below 2^-25: rounds to zero
+    uint32_t e = ax >> 23;     // subnormal half: count units of 2^-24
+    if (e < 102) return sign;  // below 2^-25: rounds to zero
     uint32_t m = (ax & 0x7fffffu) | 0x800000u, shift = 126 - e;
     uint32_t r = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
     if (rem > half || (rem == half && (r & 1u))) r++;
@@ -292,7 +289,7 @@ uint16_t tiny_fp32_to_fp16(float f) {
 float tiny_fp16_to_fp32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
     if (e == 0) {
-        float v = (float)m * 0x1p-24f;   // zero or subnormal: exact
+        float v = (float)m * 0x1p-24f;  // zero or subnormal: exact
         return sign ? -v : v;
     }
     x = sign | (e == 31 ? 0x7f800000u | (m << 13) : ((e + 112u) << 23) | (m << 13));
@@ -304,7 +301,7 @@ float tiny_fp16_to_fp32(uint16_t h) {
 uint16_t tiny_fp32_to_bf16(float f) {
     uint32_t x;
     memcpy(&x, &f, 4);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 64u);   // quiet NaN
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 64u);  // quiet NaN
     return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }
 
@@ -318,11 +315,17 @@ float tiny_bf16_to_fp32(uint16_t h) {
 size_t tiny_type_bytes(ggml_type type, int64_t n) {
     if (n < 0) return 0;
     switch (type) {
-    case GGML_TYPE_F32: return (size_t)n * 4;
-    case GGML_TYPE_F16: case GGML_TYPE_BF16: return (size_t)n * 2;
-    case GGML_TYPE_Q8_0: return n % 32 ? 0 : (size_t)n / 32 * 34;
-    case GGML_TYPE_Q4_0: return n % 32 ? 0 : (size_t)n / 32 * 18;
-    case GGML_TYPE_Q4_1: return n % 32 ? 0 : (size_t)n / 32 * 20;
+    case GGML_TYPE_F32:
+        return (size_t)n * 4;
+    case GGML_TYPE_F16:
+    case GGML_TYPE_BF16:
+        return (size_t)n * 2;
+    case GGML_TYPE_Q8_0:
+        return n % 32 ? 0 : (size_t)n / 32 * 34;
+    case GGML_TYPE_Q4_0:
+        return n % 32 ? 0 : (size_t)n / 32 * 18;
+    case GGML_TYPE_Q4_1:
+        return n % 32 ? 0 : (size_t)n / 32 * 20;
     }
     return 0;
 }
@@ -343,12 +346,12 @@ static void quant_q8_0(const float *x, uint8_t *b) {
     float amax = 0.0f;
     for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
     float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
-    put_fp16(b, d);   // the scale is computed in fp32, only stored as fp16 (as ggml)
+    put_fp16(b, d);  // the scale is computed in fp32, only stored as fp16 (as ggml)
     for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)roundf(x[j] * id);
 }
 
 static void quant_q4_0(const float *x, uint8_t *b) {
-    float amax = 0.0f, max = 0.0f;   // max: the signed value of largest magnitude (first wins)
+    float amax = 0.0f, max = 0.0f;  // max: the signed value of largest magnitude (first wins)
     for (int j = 0; j < 32; j++)
         if (amax < fabsf(x[j])) {
             amax = fabsf(x[j]);
@@ -387,12 +390,28 @@ size_t tiny_quantize(ggml_type type, const float *src, void *dst, int64_t n) {
     uint8_t *o = dst;
     for (int64_t i = 0; i < n; i++) {
         switch (type) {
-        case GGML_TYPE_F32: memcpy(o + i * 4, &src[i], 4); break;
-        case GGML_TYPE_F16: { uint16_t h = tiny_fp32_to_fp16(src[i]); memcpy(o + i * 2, &h, 2); break; }
-        case GGML_TYPE_BF16: { uint16_t h = tiny_fp32_to_bf16(src[i]); memcpy(o + i * 2, &h, 2); break; }
-        case GGML_TYPE_Q8_0: if (i % 32 == 0) quant_q8_0(src + i, o + i / 32 * 34); break;
-        case GGML_TYPE_Q4_0: if (i % 32 == 0) quant_q4_0(src + i, o + i / 32 * 18); break;
-        case GGML_TYPE_Q4_1: if (i % 32 == 0) quant_q4_1(src + i, o + i / 32 * 20); break;
+        case GGML_TYPE_F32:
+            memcpy(o + i * 4, &src[i], 4);
+            break;
+        case GGML_TYPE_F16: {
+            uint16_t h = tiny_fp32_to_fp16(src[i]);
+            memcpy(o + i * 2, &h, 2);
+            break;
+        }
+        case GGML_TYPE_BF16: {
+            uint16_t h = tiny_fp32_to_bf16(src[i]);
+            memcpy(o + i * 2, &h, 2);
+            break;
+        }
+        case GGML_TYPE_Q8_0:
+            if (i % 32 == 0) quant_q8_0(src + i, o + i / 32 * 34);
+            break;
+        case GGML_TYPE_Q4_0:
+            if (i % 32 == 0) quant_q4_0(src + i, o + i / 32 * 18);
+            break;
+        case GGML_TYPE_Q4_1:
+            if (i % 32 == 0) quant_q4_1(src + i, o + i / 32 * 20);
+            break;
         }
     }
     return nb;
@@ -404,9 +423,15 @@ int tiny_dequantize(ggml_type type, const void *src, float *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         uint16_t h;
         switch (type) {
-        case GGML_TYPE_F32: memcpy(&dst[i], b + i * 4, 4); break;
-        case GGML_TYPE_F16: memcpy(&h, b + i * 2, 2), dst[i] = tiny_fp16_to_fp32(h); break;
-        case GGML_TYPE_BF16: memcpy(&h, b + i * 2, 2), dst[i] = tiny_bf16_to_fp32(h); break;
+        case GGML_TYPE_F32:
+            memcpy(&dst[i], b + i * 4, 4);
+            break;
+        case GGML_TYPE_F16:
+            memcpy(&h, b + i * 2, 2), dst[i] = tiny_fp16_to_fp32(h);
+            break;
+        case GGML_TYPE_BF16:
+            memcpy(&h, b + i * 2, 2), dst[i] = tiny_bf16_to_fp32(h);
+            break;
         case GGML_TYPE_Q8_0: {  // d, 32 x int8: d * q
             const uint8_t *blk = b + i / 32 * 34;
             memcpy(&h, blk, 2);
@@ -438,11 +463,11 @@ static const char *const control_tokens[] = {"<|endoftext|>", "<|im_start|>", "<
 #define N_CONTROL 3
 // Each merge joins two tokens already in the vocab (byte symbols or earlier merges); the
 // result becomes the next token. "Ġ" is GPT-2's symbol for the space byte.
-static const char *const merges[] = {"Ġ t", "Ġ a", "i n", "h e", "Ġt he", "e r", "o n", "Ġ s",
-                                     "r e", "n d", "Ġa nd", "Ġ i", "Ġi s", "o r", "l l", "Ġ w"};
+static const char *const merges[] = {"Ġ t", "Ġ a", "i n",   "h e", "Ġt he", "e r", "o n", "Ġ s",
+                                     "r e", "n d", "Ġa nd", "Ġ i", "Ġi s",  "o r", "l l", "Ġ w"};
 #define N_MERGES ((int)(sizeof merges / sizeof merges[0]))
 
-static char byte_sym[256][3];       // UTF-8 of the GPT-2 byte-to-unicode code point (< 0x800)
+static char byte_sym[256][3];  // UTF-8 of the GPT-2 byte-to-unicode code point (< 0x800)
 static char merge_tok[N_MERGES][16];
 static int vocab_ready;
 
@@ -489,9 +514,20 @@ static const char smollm2_chat_template[] =
 
 tiny_llama_config tiny_llama_default(void) {
     tiny_llama_config c = {
-        .n_layer = 2, .dim = 64, .n_head = 4, .n_kv_head = 2, .ffn = 128, .ctx = 256,
-        .rope_theta = 10000.0f, .norm_eps = 1e-5f, .wtype = GGML_TYPE_F32, .tied = 1, .seed = 1,
-        .version = 3, .alignment = 32, .chat_template = 1,
+        .n_layer = 2,
+        .dim = 64,
+        .n_head = 4,
+        .n_kv_head = 2,
+        .ffn = 128,
+        .ctx = 256,
+        .rope_theta = 10000.0f,
+        .norm_eps = 1e-5f,
+        .wtype = GGML_TYPE_F32,
+        .tied = 1,
+        .seed = 1,
+        .version = 3,
+        .alignment = 32,
+        .chat_template = 1,
     };
     return c;
 }
@@ -500,14 +536,14 @@ typedef struct {
     uint64_t s;
 } tiny_rng;
 
-static uint64_t rng_next(tiny_rng *r) {   // xorshift64*
+static uint64_t rng_next(tiny_rng *r) {  // xorshift64*
     r->s ^= r->s >> 12;
     r->s ^= r->s << 25;
     r->s ^= r->s >> 27;
     return r->s * 0x2545F4914F6CDD1Dull;
 }
 
-static float rng_normal(tiny_rng *r) {   // Box-Muller; u1 in (0,1] so the log is finite
+static float rng_normal(tiny_rng *r) {  // Box-Muller; u1 in (0,1] so the log is finite
     double u1 = ((double)(rng_next(r) >> 11) + 1.0) * 0x1p-53, u2 = (double)(rng_next(r) >> 11) * 0x1p-53;
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
@@ -531,14 +567,20 @@ static int add_random(tg_writer *w, tiny_rng *r, const char *name, ggml_type typ
     return rc < 0 ? -1 : 0;
 }
 
-static uint32_t file_type_of(ggml_type t) {   // llama_ftype numbering (general.file_type)
+static uint32_t file_type_of(ggml_type t) {  // llama_ftype numbering (general.file_type)
     switch (t) {
-    case GGML_TYPE_F32: return 0;
-    case GGML_TYPE_F16: return 1;
-    case GGML_TYPE_Q4_0: return 2;
-    case GGML_TYPE_Q4_1: return 3;
-    case GGML_TYPE_Q8_0: return 7;
-    case GGML_TYPE_BF16: return 32;
+    case GGML_TYPE_F32:
+        return 0;
+    case GGML_TYPE_F16:
+        return 1;
+    case GGML_TYPE_Q4_0:
+        return 2;
+    case GGML_TYPE_Q4_1:
+        return 3;
+    case GGML_TYPE_Q8_0:
+        return 7;
+    case GGML_TYPE_BF16:
+        return 32;
     }
     return 0;
 }
@@ -550,8 +592,8 @@ tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
         return NULL;
     }
     if (cfg.dim % cfg.n_head || (cfg.dim / cfg.n_head) % 2 || cfg.n_head % cfg.n_kv_head) {
-        pcb_fail("tiny llama: dim %d must split into %d heads of even size, and heads %d into %d kv heads",
-                 cfg.dim, cfg.n_head, cfg.n_head, cfg.n_kv_head);
+        pcb_fail("tiny llama: dim %d must split into %d heads of even size, and heads %d into %d kv heads", cfg.dim,
+                 cfg.n_head, cfg.n_head, cfg.n_kv_head);
         return NULL;
     }
     if ((cfg.version != 2 && cfg.version != 3) || (cfg.alignment & (cfg.alignment - 1))) {
@@ -594,7 +636,7 @@ tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
     int32_t *types = pcb_malloc((size_t)n_vocab * sizeof *types);
     for (int i = 0; i < n_vocab; i++) {
         toks[i] = tiny_vocab_token(i);
-        types[i] = i < N_CONTROL ? 3 : 1;   // 3 = control, 1 = normal
+        types[i] = i < N_CONTROL ? 3 : 1;  // 3 = control, 1 = normal
     }
     tg_add_str_array(w, "tokenizer.ggml.tokens", toks, (uint64_t)n_vocab);
     tg_add_array(w, "tokenizer.ggml.token_type", GGUF_VAL_INT32, types, (uint64_t)n_vocab);
@@ -618,10 +660,10 @@ tg_writer *tiny_llama_build(const tiny_llama_config *cfg_in) {
     const int dq = cfg.store_dequantised;
     int err = add_random(w, &r, "token_embd.weight", wt, dim, (uint64_t)n_vocab, 0.0f, sd, dq);
     char name[64];
-#define T(suffix, type, ne0, ne1, mean, s)                                       \
-    do {                                                                         \
-        snprintf(name, sizeof name, "blk.%d." suffix, l);                        \
-        err = err ? err : add_random(w, &r, name, type, ne0, ne1, mean, s, dq);  \
+#define T(suffix, type, ne0, ne1, mean, s)                                      \
+    do {                                                                        \
+        snprintf(name, sizeof name, "blk.%d." suffix, l);                       \
+        err = err ? err : add_random(w, &r, name, type, ne0, ne1, mean, s, dq); \
     } while (0)
     for (int l = 0; l < cfg.n_layer; l++) {
         T("attn_norm.weight", GGML_TYPE_F32, dim, 1, 1.0f, norm_sd);

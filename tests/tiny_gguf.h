@@ -41,8 +41,8 @@ void tg_add_raw_kv(tg_writer *w, const char *key, uint32_t type, const void *pay
 
 // Tensors. ne[0] is the contiguous dimension (ggml order). `data` is copied; its size must
 // be exactly what the type and shape need. Returns the tensor's index, or -1 (pcb error set).
-int tg_add_tensor(tg_writer *w, const char *name, ggml_type type, uint32_t n_dims, const uint64_t *ne,
-                  const void *data, size_t nbytes);
+int tg_add_tensor(tg_writer *w, const char *name, ggml_type type, uint32_t n_dims, const uint64_t *ne, const void *data,
+                  size_t nbytes);
 // Same from float32 values, quantised with tiny_quantize().
 int tg_add_tensor_f32(tg_writer *w, const char *name, ggml_type type, uint32_t n_dims, const uint64_t *ne,
                       const float *values);
@@ -59,9 +59,9 @@ uint8_t *tg_serialize(const tg_writer *w, size_t *size);
 int tg_write_file(const tg_writer *w, const char *path);
 
 // ---- reference quantisers (ggml-quants.c formulas, blocks of 32) --------------------------
-uint16_t tiny_fp32_to_fp16(float f);   // IEEE half, round to nearest even
+uint16_t tiny_fp32_to_fp16(float f);  // IEEE half, round to nearest even
 float tiny_fp16_to_fp32(uint16_t h);
-uint16_t tiny_fp32_to_bf16(float f);   // round to nearest even, NaN quietened (as ggml)
+uint16_t tiny_fp32_to_bf16(float f);  // round to nearest even, NaN quietened (as ggml)
 float tiny_bf16_to_fp32(uint16_t h);
 // Quantises n values (a whole number of blocks for Q*) into dst; returns the bytes written,
 // 0 when n does not fit the block size or the type is unknown.
@@ -76,15 +76,15 @@ int tiny_dequantize(ggml_type type, const void *src, float *dst, int64_t n);
 typedef struct {
     int n_layer, dim, n_head, n_kv_head, ffn, ctx;
     float rope_theta, norm_eps;
-    ggml_type wtype;        // 2-D matrices (token_embd included); norms are always F32
-    int tied;               // 1: no output.weight (the logits use token_embd, like SmolLM2)
+    ggml_type wtype;  // 2-D matrices (token_embd included); norms are always F32
+    int tied;         // 1: no output.weight (the logits use token_embd, like SmolLM2)
     // 1: the matrices are written as F32 holding exactly the values a `wtype` file dequantises
     // to (same seed, same draws): the float32 twin of a quantised model.
     int store_dequantised;
     uint64_t seed;
-    uint32_t version;       // GGUF version (3)
-    uint32_t alignment;     // 0 = 32
-    int chat_template;      // 1: add SmolLM2's tokenizer.chat_template
+    uint32_t version;    // GGUF version (3)
+    uint32_t alignment;  // 0 = 32
+    int chat_template;   // 1: add SmolLM2's tokenizer.chat_template
 } tiny_llama_config;
 
 // n_layer 2, dim 64, n_head 4, n_kv_head 2, ffn 128, ctx 256, theta 1e4, eps 1e-5, F32,
@@ -106,6 +106,6 @@ int tiny_vocab_size(void);
 // Token text (UTF-8, NUL-terminated, static storage) of id, NULL when out of range.
 const char *tiny_vocab_token(int id);
 int tiny_n_merges(void);
-const char *tiny_merge(int i);   // "left right"
+const char *tiny_merge(int i);  // "left right"
 
 #endif

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/base/error.h"
 #include "analysis/store/h5_util.h"
+#include "bench/base/error.h"
 
 static int classify_row(const float *p, const attn_layer_data *d, const attn_thresholds *t, attn_class_row *row,
                         const char *path, const attn_sample_info *s) {
@@ -19,8 +19,8 @@ static int classify_row(const float *p, const attn_layer_data *d, const attn_thr
     return 0;
 }
 
-int attn_classify_sample(hid_t file, const char *path, const attn_sample_info *s, int step,
-                         const attn_thresholds *t, attn_class_row **rows, int *n) {
+int attn_classify_sample(hid_t file, const char *path, const attn_sample_info *s, int step, const attn_thresholds *t,
+                         attn_class_row **rows, int *n) {
     int per_layer = s->n_heads + 1, total = s->n_layers * per_layer;
     attn_class_row *r = pcb_calloc((size_t)total, sizeof *r);
     int rc = 0, done = 0;
@@ -101,9 +101,23 @@ int attn_classes_write_h5(hid_t file, const char *path, const attn_sample_info *
     for (int i = 0; i < n; i++) {
         const attn_class_row *r = &rows[i];
         const attn_features *f = &r->f;
-        rec[i] = (class_record){r->step, r->layer, r->head, "", f->keys, f->edge, f->bins, f->sink_mass,
-                                f->recent_mass, f->middle_mass, f->entropy, f->max_bin_pos, f->max_bin_in_middle,
-                                f->peak_pos, f->peak_width, f->n_chunk_starts, f->hot_chunk_starts,
+        rec[i] = (class_record){r->step,
+                                r->layer,
+                                r->head,
+                                "",
+                                f->keys,
+                                f->edge,
+                                f->bins,
+                                f->sink_mass,
+                                f->recent_mass,
+                                f->middle_mass,
+                                f->entropy,
+                                f->max_bin_pos,
+                                f->max_bin_in_middle,
+                                f->peak_pos,
+                                f->peak_width,
+                                f->n_chunk_starts,
+                                f->hot_chunk_starts,
                                 f->max_chunk_start_mass};
         snprintf(rec[i].label, sizeof rec[i].label, "%s", attn_class_name(r->label));
         if (f->n_chunk_starts > max_starts) max_starts = f->n_chunk_starts;

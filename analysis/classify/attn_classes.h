@@ -8,16 +8,16 @@
 #include "analysis/read/attn_log_read.h"
 
 typedef struct {
-    int step, layer, head;   // head -1: the layer's head-averaged distribution
+    int step, layer, head;  // head -1: the layer's head-averaged distribution
     attn_class label;
     attn_features f;
-    double *start_mass;      // [f.n_chunk_starts] mass of each chunk start
+    double *start_mass;  // [f.n_chunk_starts] mass of each chunk start
 } attn_class_row;
 
 // Classifies every layer of sample s at `step` (0 = the question). Rows in (layer, head) order,
 // the head-averaged row first in each layer. -1 + error naming the sample, layer and head.
-int attn_classify_sample(hid_t file, const char *path, const attn_sample_info *s, int step,
-                         const attn_thresholds *t, attn_class_row **rows, int *n);
+int attn_classify_sample(hid_t file, const char *path, const attn_sample_info *s, int step, const attn_thresholds *t,
+                         attn_class_row **rows, int *n);
 void attn_class_rows_free(attn_class_row *rows, int n);
 
 // /sample_<id>/classes: compound rows {step, layer, head, label, keys, edge, bins, sink_mass,

@@ -14,9 +14,7 @@
 
 static const char *class_names[ATTN_CLASS_COUNT] = {"other", "u-shaped", "peak", "uniform", "multi-sink"};
 
-const char *attn_class_name(attn_class c) {
-    return (c >= 0 && c < ATTN_CLASS_COUNT) ? class_names[c] : "?";
-}
+const char *attn_class_name(attn_class c) { return (c >= 0 && c < ATTN_CLASS_COUNT) ? class_names[c] : "?"; }
 
 int attn_class_parse(const char *name, attn_class *out) {
     for (int c = 0; name && c < ATTN_CLASS_COUNT; c++)
@@ -38,13 +36,14 @@ typedef struct {
     size_t offset;
 } threshold_field;
 
-#define FIELD(name, kind) {#name, kind, offsetof(attn_thresholds, name)}
+#define FIELD(name, kind) \
+    { #name, kind, offsetof(attn_thresholds, name) }
 static const threshold_field fields[] = {
-    FIELD(entropy_bins, FIELD_COUNT),       FIELD(edge_width, FIELD_COUNT),
-    FIELD(edge_fraction, FIELD_FRACTION),   FIELD(peak_window, FIELD_FRACTION),
-    FIELD(chunk_start_width, FIELD_COUNT),  FIELD(uniform_entropy, FIELD_FRACTION),
-    FIELD(u_total, FIELD_FRACTION),         FIELD(u_each, FIELD_FRACTION),
-    FIELD(peak_mass, FIELD_FRACTION),       FIELD(chunk_start_mass, FIELD_FRACTION),
+    FIELD(entropy_bins, FIELD_COUNT),      FIELD(edge_width, FIELD_COUNT),
+    FIELD(edge_fraction, FIELD_FRACTION),  FIELD(peak_window, FIELD_FRACTION),
+    FIELD(chunk_start_width, FIELD_COUNT), FIELD(uniform_entropy, FIELD_FRACTION),
+    FIELD(u_total, FIELD_FRACTION),        FIELD(u_each, FIELD_FRACTION),
+    FIELD(peak_mass, FIELD_FRACTION),      FIELD(chunk_start_mass, FIELD_FRACTION),
     FIELD(multi_sink_min, FIELD_COUNT),
 };
 #undef FIELD
@@ -52,7 +51,9 @@ static const threshold_field fields[] = {
 
 static int *field_int(attn_thresholds *t, const threshold_field *f) { return (int *)((char *)t + f->offset); }
 static double *field_double(attn_thresholds *t, const threshold_field *f) { return (double *)((char *)t + f->offset); }
-static int get_int(const attn_thresholds *t, const threshold_field *f) { return *(const int *)((const char *)t + f->offset); }
+static int get_int(const attn_thresholds *t, const threshold_field *f) {
+    return *(const int *)((const char *)t + f->offset);
+}
 static double get_double(const attn_thresholds *t, const threshold_field *f) {
     return *(const double *)((const char *)t + f->offset);
 }
@@ -86,7 +87,8 @@ int attn_thresholds_set(attn_thresholds *t, const char *key, const char *value) 
     if (f->kind == FIELD_COUNT) {
         long v = strtol(value, &end, 10);
         if (*end || errno) return pcb_fail("attention threshold %s: malformed integer '%s'", key, value);
-        if (v < 1 || v > INT_MAX) return pcb_fail("attention threshold %s: %s is out of range (must be >= 1)", key, value);
+        if (v < 1 || v > INT_MAX)
+            return pcb_fail("attention threshold %s: %s is out of range (must be >= 1)", key, value);
         *field_int(t, f) = (int)v;
     } else {
         double v = strtod(value, &end);
@@ -112,10 +114,8 @@ int attn_thresholds_format(const attn_thresholds *t, char *buf, size_t size) {
     if (fits) buf[0] = 0;
     for (int i = 0; i < N_FIELDS && fits; i++) {
         char num[32];
-        if (fields[i].kind == FIELD_COUNT)
-            snprintf(num, sizeof num, "%d", get_int(t, &fields[i]));
-        else
-            format_double(num, sizeof num, get_double(t, &fields[i]));
+        if (fields[i].kind == FIELD_COUNT) snprintf(num, sizeof num, "%d", get_int(t, &fields[i]));
+        else format_double(num, sizeof num, get_double(t, &fields[i]));
         int n = snprintf(buf + used, size - used, "%s%s=%s", i ? "," : "", fields[i].name, num);
         if (n < 0 || (size_t)n >= size - used) fits = 0;
         else used += (size_t)n;
@@ -142,9 +142,7 @@ static int thresholds_check(const attn_thresholds *t) {
 // features
 
 // Bin b holds slots i with floor(i*bins/keys) == b, i.e. [first_slot_of_bin(b), first_slot_of_bin(b+1)).
-static int first_slot_of_bin(int b, int bins, int keys) {
-    return (int)(((int64_t)b * keys + bins - 1) / bins);
-}
+static int first_slot_of_bin(int b, int bins, int keys) { return (int)(((int64_t)b * keys + bins - 1) / bins); }
 
 int attn_features_compute(const float *p, int keys, const int32_t *chunk_starts, int n_chunk_starts,
                           const attn_thresholds *t, attn_features *f, double *start_mass) {
@@ -153,7 +151,8 @@ int attn_features_compute(const float *p, int keys, const int32_t *chunk_starts,
     if (keys <= 0) return pcb_fail("attention distribution: keys must be positive (got %d)", keys);
     if (!p || !f) return pcb_fail("attention distribution: no data");
     if (n_chunk_starts < 0) return pcb_fail("attention distribution: negative chunk start count %d", n_chunk_starts);
-    if (n_chunk_starts > 0 && !chunk_starts) return pcb_fail("attention distribution: %d chunk starts but no array", n_chunk_starts);
+    if (n_chunk_starts > 0 && !chunk_starts)
+        return pcb_fail("attention distribution: %d chunk starts but no array", n_chunk_starts);
     if (thresholds_check(t)) return -1;
     for (int i = 0; i < keys; i++) {
         if (isnan(p[i])) return pcb_fail("attention value at index %d is NaN", i);

@@ -14,18 +14,19 @@ int attn_class_parse(const char *name, attn_class *out);  // -1 + error if unkno
 
 typedef struct {
     // structural parameters (used to compute features)
-    int entropy_bins;          // 32: position bins for the entropy (fewer keys: one bin per key)
-    int edge_width;            // w = 100 slots at each end ...
-    double edge_fraction;      // ... or 5% of the keys when that is smaller: w = min(edge_width, max(1, round(edge_fraction*keys)))
-    double peak_window;        // 0.10: the peak window spans at most this fraction of the slots
-    int chunk_start_width;     // s = 4: first s slots of a chunk count as its start
+    int entropy_bins;  // 32: position bins for the entropy (fewer keys: one bin per key)
+    int edge_width;    // w = 100 slots at each end ...
+    double
+        edge_fraction;  // ... or 5% of the keys when that is smaller: w = min(edge_width, max(1, round(edge_fraction*keys)))
+    double peak_window;     // 0.10: the peak window spans at most this fraction of the slots
+    int chunk_start_width;  // s = 4: first s slots of a chunk count as its start
     // label thresholds (re-applied to stored features without recomputing them)
-    double uniform_entropy;    // 0.9
-    double u_total;            // 0.5: sink + recent mass
-    double u_each;             // 0.1: each of sink and recent
-    double peak_mass;          // 0.5
-    double chunk_start_mass;   // 0.05
-    int multi_sink_min;        // 2 chunk starts
+    double uniform_entropy;   // 0.9
+    double u_total;           // 0.5: sink + recent mass
+    double u_each;            // 0.1: each of sink and recent
+    double peak_mass;         // 0.5
+    double chunk_start_mass;  // 0.05
+    int multi_sink_min;       // 2 chunk starts
 } attn_thresholds;
 void attn_thresholds_default(attn_thresholds *t);
 // key=value override by field name above (e.g. "uniform_entropy", "0.85"); -1 + error naming the key
@@ -38,14 +39,14 @@ int attn_thresholds_format(const attn_thresholds *t, char *buf, size_t size);
 
 typedef struct {
     int keys, edge, bins;
-    double sink_mass, recent_mass, middle_mass;   // first w slots, last w slots, the rest
-    double entropy;            // normalised Shannon entropy over the bins, in [0,1] (0 when bins < 2)
-    double max_bin_pos;        // normalised centre (0..1) of the heaviest bin
-    int max_bin_in_middle;     // heaviest bin's centre slot lies in [w, keys - w)
-    double peak_pos;           // normalised centre of the shortest contiguous slot window holding >= peak_mass
-    double peak_width;         // that window's length / keys (1 when no shorter window exists)
-    int n_chunk_starts;        // chunk starts given
-    int hot_chunk_starts;      // starts whose first-s-slots mass >= chunk_start_mass
+    double sink_mass, recent_mass, middle_mass;  // first w slots, last w slots, the rest
+    double entropy;                              // normalised Shannon entropy over the bins, in [0,1] (0 when bins < 2)
+    double max_bin_pos;                          // normalised centre (0..1) of the heaviest bin
+    int max_bin_in_middle;                       // heaviest bin's centre slot lies in [w, keys - w)
+    double peak_pos;       // normalised centre of the shortest contiguous slot window holding >= peak_mass
+    double peak_width;     // that window's length / keys (1 when no shorter window exists)
+    int n_chunk_starts;    // chunk starts given
+    int hot_chunk_starts;  // starts whose first-s-slots mass >= chunk_start_mass
     double max_chunk_start_mass;
 } attn_features;
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "analysis/store/attn_log.h"
-#include "bench/base/error.h"
 #include "analysis/store/h5_util.h"
+#include "bench/base/error.h"
 
 hid_t attn_log_open(const char *path, int writable) {
     h5_quiet();
@@ -79,7 +79,8 @@ static int read_all(hid_t g, const char *name, hid_t type, size_t want, void *bu
     hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
     if (d < 0) return -1;
     hid_t s = H5Dget_space(d);
-    int rc = (size_t)H5Sget_simple_extent_npoints(s) != want || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0;
+    int rc =
+        (size_t)H5Sget_simple_extent_npoints(s) != want || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0;
     H5Sclose(s), H5Dclose(d);
     return rc ? -1 : 0;
 }
@@ -101,7 +102,8 @@ int attn_log_read_layer(hid_t file, const char *path, const attn_sample_info *s,
         out->pos = pcb_malloc(sizeof(int32_t) * k), out->chunk = pcb_malloc(sizeof(int32_t) * k);
         out->doc = pcb_malloc(sizeof(int32_t) * k);
         rc = read_all(g, "attn", H5T_NATIVE_FLOAT, k * s->n_heads, out->attn) ||
-             read_all(g, "pos", H5T_NATIVE_INT32, k, out->pos) || read_all(g, "chunk", H5T_NATIVE_INT32, k, out->chunk) ||
+             read_all(g, "pos", H5T_NATIVE_INT32, k, out->pos) ||
+             read_all(g, "chunk", H5T_NATIVE_INT32, k, out->chunk) ||
              read_all(g, "doc", H5T_NATIVE_INT32, k, out->doc) ||
              h5_get_ints(g, "chunk_starts", &out->chunk_starts, &out->n_chunk_starts);
     }

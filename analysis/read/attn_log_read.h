@@ -8,14 +8,14 @@
 #include <stdint.h>
 
 typedef struct {
-    char *group;          // "sample_<id>"
+    char *group;  // "sample_<id>"
     char *id, *method, *config_hash;
     int n_layers, n_heads, n_kv_heads;
 } attn_sample_info;
 
 typedef struct {
     int layer, keys, n_heads;
-    float *attn;          // [n_heads, keys]
+    float *attn;  // [n_heads, keys]
     int32_t *pos, *chunk, *doc;
     int32_t *chunk_starts;
     int n_chunk_starts;

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/store/results_store.h"
 #include "bench/base/error.h"
 #include "bench/base/stats.h"
-#include "analysis/store/results_store.h"
 
 static char *dup_col(sqlite3_stmt *st, int i) {
     const char *v = (const char *)sqlite3_column_text(st, i);
@@ -40,14 +40,14 @@ static int table_columns(sqlite3 *db, const char *path, const char *table, const
 
 // Every column of the version-1 schema must be there, except the two added to it later.
 static int check_schema(sqlite3 *db, const char *path, int *has_label, int *has_device) {
-    static const char *const samples[] = {"variant_hash", "task", "sample_id", "context_length", "depth", "status",
-                                          "score", "prefill_ms", "decode_ms", "peak_bytes", "kv_peak_bytes",
-                                          "kept_chunks", "n_chunks", "kv_slots", "prompt_tokens", "error",
-                                          "device_peak_bytes"};
+    static const char *const samples[] = {
+        "variant_hash",  "task",      "sample_id",        "context_length", "depth",       "status",   "score",
+        "prefill_ms",    "decode_ms", "peak_bytes",       "kv_peak_bytes",  "kept_chunks", "n_chunks", "kv_slots",
+        "prompt_tokens", "error",     "device_peak_bytes"};
     static const char *const variants[] = {"variant_hash", "canonical", "method", "label"};
-    static const char *const runs[] = {"run_id", "config_name", "config_path", "config_sha256", "code_version",
-                                       "backend", "device", "threads", "model", "model_sha256", "host", "shard",
-                                       "started_utc", "finished_utc"};
+    static const char *const runs[] = {"run_id",  "config_name", "config_path", "config_sha256", "code_version",
+                                       "backend", "device",      "threads",     "model",         "model_sha256",
+                                       "host",    "shard",       "started_utc", "finished_utc"};
     struct {
         const char *table;
         const char *const *names;
@@ -76,7 +76,8 @@ static int read_runs(sqlite3 *db, results_db *out) {
         return pcb_fail("%s: reading runs: %s", out->path, sqlite3_errmsg(db));
     int cap = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n_runs == cap) out->runs = pcb_realloc(out->runs, (size_t)(cap = cap ? 2 * cap : 4) * sizeof *out->runs);
+        if (out->n_runs == cap)
+            out->runs = pcb_realloc(out->runs, (size_t)(cap = cap ? 2 * cap : 4) * sizeof *out->runs);
         results_run *r = &out->runs[out->n_runs++];
         r->id = sqlite3_column_int64(st, 0);
         r->config_name = dup_col(st, 1), r->config_path = dup_col(st, 2), r->config_sha256 = dup_col(st, 3);
@@ -147,7 +148,8 @@ static int read_samples(sqlite3 *db, int has_device, results_db *out, int *vcap)
         return pcb_fail("%s: reading samples: %s", out->path, sqlite3_errmsg(db));
     int cap = 0, last = -1, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n_rows == cap) out->rows = pcb_realloc(out->rows, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *out->rows);
+        if (out->n_rows == cap)
+            out->rows = pcb_realloc(out->rows, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *out->rows);
         results_row *r = &out->rows[out->n_rows++];
         const char *hash = (const char *)sqlite3_column_text(st, 0), *status = (const char *)sqlite3_column_text(st, 5);
         r->variant = variant_index(out, vcap, hash ? hash : "", &last);
@@ -155,8 +157,10 @@ static int read_samples(sqlite3 *db, int has_device, results_db *out, int *vcap)
         r->sample_id = pcb_strdup(sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
         r->context_length = sqlite3_column_int(st, 3);
         r->depth = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 4);
-        r->status = !status ? RESULTS_PENDING : !strcmp(status, "done") ? RESULTS_DONE
-                  : !strcmp(status, "failed") ? RESULTS_FAILED : RESULTS_PENDING;
+        r->status = !status                     ? RESULTS_PENDING
+                    : !strcmp(status, "done")   ? RESULTS_DONE
+                    : !strcmp(status, "failed") ? RESULTS_FAILED
+                                                : RESULTS_PENDING;
         r->score = sqlite3_column_double(st, 6);
         r->prefill_ms = sqlite3_column_double(st, 7), r->decode_ms = sqlite3_column_double(st, 8);
         r->peak_bytes = sqlite3_column_int64(st, 9), r->kv_peak_bytes = sqlite3_column_int64(st, 10);
@@ -210,8 +214,9 @@ int results_read(const char *path, results_db *out) {
 void results_db_free(results_db *db) {
     for (int i = 0; i < db->n_runs; i++) {
         results_run *r = &db->runs[i];
-        char *s[] = {r->config_name, r->config_path, r->config_sha256, r->code_version, r->backend, r->device,
-                     r->model, r->model_sha256, r->host, r->shard, r->started_utc, r->finished_utc};
+        char *s[] = {r->config_name, r->config_path, r->config_sha256, r->code_version,
+                     r->backend,     r->device,      r->model,         r->model_sha256,
+                     r->host,        r->shard,       r->started_utc,   r->finished_utc};
         for (size_t k = 0; k < sizeof s / sizeof *s; k++) free(s[k]);
     }
     for (int i = 0; i < db->n_variants; i++) {
@@ -232,13 +237,13 @@ void results_score_add(results_score_sum *s, const char *task, double score) {
 
 double results_score_value(const results_score_sum *s, int *kind) {
     int k = s->n_ppl && s->n_other ? RESULTS_SCORE_MIXED
-          : s->n_ppl              ? RESULTS_SCORE_PPL
-          : s->n_other            ? RESULTS_SCORE_PERCENT
-                                  : RESULTS_SCORE_NONE;
+            : s->n_ppl             ? RESULTS_SCORE_PPL
+            : s->n_other           ? RESULTS_SCORE_PERCENT
+                                   : RESULTS_SCORE_NONE;
     if (kind) *kind = k;
     return k == RESULTS_SCORE_PPL       ? exp(s->sum_log / s->n_ppl)
-         : k == RESULTS_SCORE_PERCENT ? 100 * s->sum / s->n_other
-                                      : NAN;
+           : k == RESULTS_SCORE_PERCENT ? 100 * s->sum / s->n_other
+                                        : NAN;
 }
 
 // Sort key of one row under a grouping; fields not in the key are equal for every row.
@@ -309,9 +314,9 @@ int results_group_rows(const results_db *db, unsigned by, results_row_filter kee
         int t = 0;
         while (t < n_tasks && strcmp(tasks[t], r->task)) t++;
         if (t == n_tasks) tasks[n_tasks++] = r->task;
-        keys[n++] = (group_key){by & RESULTS_BY_VARIANT ? r->variant : -1, by & RESULTS_BY_TASK ? t : -1,
-                                by & RESULTS_BY_LENGTH ? r->context_length : -1,
-                                by & RESULTS_BY_DEPTH ? r->depth : 0, i};
+        keys[n++] =
+            (group_key){by & RESULTS_BY_VARIANT ? r->variant : -1, by & RESULTS_BY_TASK ? t : -1,
+                        by & RESULTS_BY_LENGTH ? r->context_length : -1, by & RESULTS_BY_DEPTH ? r->depth : 0, i};
     }
     qsort(keys, (size_t)n, sizeof *keys, cmp_key);
     results_group *g = pcb_calloc((size_t)(n ? n : 1), sizeof *g);

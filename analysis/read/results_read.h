@@ -14,41 +14,41 @@ enum { RESULTS_PENDING = 0, RESULTS_DONE = 1, RESULTS_FAILED = 2 };  // as resul
 
 typedef struct {
     char *hash, *canonical, *method;
-    char *label;                // display name: variants.label, else the method, else the hash
+    char *label;  // display name: variants.label, else the method, else the hash
 } results_variant;
 
 typedef struct {
     int64_t id;
-    char *config_name, *config_path, *config_sha256, *code_version, *backend, *device, *model, *model_sha256,
-        *host, *shard, *started_utc, *finished_utc;  // NULL where not recorded
+    char *config_name, *config_path, *config_sha256, *code_version, *backend, *device, *model, *model_sha256, *host,
+        *shard, *started_utc, *finished_utc;  // NULL where not recorded
     int threads;
 } results_run;
 
 typedef struct {
-    int variant;                // index into results_db.variants
+    int variant;  // index into results_db.variants
     char *task, *sample_id;
-    int context_length;         // 0: as in the data
-    double depth;               // < 0: none
-    int status;                 // RESULTS_PENDING | RESULTS_DONE | RESULTS_FAILED
-    double score;               // in [0, 1]; task ppl: the window's perplexity
+    int context_length;  // 0: as in the data
+    double depth;        // < 0: none
+    int status;          // RESULTS_PENDING | RESULTS_DONE | RESULTS_FAILED
+    double score;        // in [0, 1]; task ppl: the window's perplexity
     double prefill_ms, decode_ms;
-    int64_t peak_bytes;         // host, per row
+    int64_t peak_bytes;  // host, per row
     int64_t kv_peak_bytes;
     int64_t device_peak_bytes;  // GPU; 0 on the CPU and in older files
     int n_chunks;
-    int n_kept;                 // length of the kept_chunks array; -1 when none was recorded
+    int n_kept;  // length of the kept_chunks array; -1 when none was recorded
     int64_t kv_slots;
     int prompt_tokens;
-    char *error;                // failed rows: why (NULL otherwise)
+    char *error;  // failed rows: why (NULL otherwise)
 } results_row;
 
 typedef struct {
     char *path;
-    results_run *runs;          // in run id order
+    results_run *runs;  // in run id order
     int n_runs;
     results_variant *variants;  // first-seen order (variants rowid), then hashes only rows name
     int n_variants;
-    results_row *rows;          // samples in rowid order
+    results_row *rows;  // samples in rowid order
     int n_rows;
     int n_done, n_failed, n_pending;
 } results_db;
@@ -79,13 +79,13 @@ double results_score_value(const results_score_sum *s, int *kind);
 enum { RESULTS_BY_VARIANT = 1, RESULTS_BY_TASK = 2, RESULTS_BY_LENGTH = 4, RESULTS_BY_DEPTH = 8 };
 
 typedef struct {
-    int variant;                // -1 when not in the key
-    const char *task;           // NULL when not in the key (points into the db)
-    int context_length;         // -1 when not in the key
-    double depth;               // NAN when not in the key; < 0: none
+    int variant;         // -1 when not in the key
+    const char *task;    // NULL when not in the key (points into the db)
+    int context_length;  // -1 when not in the key
+    double depth;        // NAN when not in the key; < 0: none
     int n_rows, n_done, n_failed, n_pending;
-    int score_kind;             // NONE: no done rows; MIXED: ppl and other tasks together
-    double score;               // PERCENT: 100 x mean; PPL: exp(mean log ppl); else NAN
+    int score_kind;  // NONE: no done rows; MIXED: ppl and other tasks together
+    double score;    // PERCENT: 100 x mean; PPL: exp(mean log ppl); else NAN
     double prefill_ms_median, prefill_ms_mean, decode_ms_median;  // NAN without done rows
     int64_t peak_bytes_max, kv_peak_bytes_max, device_peak_bytes_max;
     double prompt_tokens_mean, n_chunks_mean, n_kept_mean, kv_slots_mean;  // n_kept: rows that recorded it

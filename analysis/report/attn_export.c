@@ -57,8 +57,9 @@ int attn_export_sample(hid_t file, const char *path, const attn_sample_info *s, 
     if (!fa) return -1;
     FILE *fc = open_out(out_dir, s, "_chunks.dat", name, sizeof name);
     if (!fc) return fclose(fa), -1;
-    fprintf(fa, "# %s %s (%s): head-averaged attention of the question, per layer; x = normalised slot "
-                "position (bin centre), mass = attention summed over the bin\n# layer x mass\n",
+    fprintf(fa,
+            "# %s %s (%s): head-averaged attention of the question, per layer; x = normalised slot "
+            "position (bin centre), mass = attention summed over the bin\n# layer x mass\n",
             path, s->id, s->method);
     fprintf(fc, "# %s %s (%s): chunk starts\n# layer x chunk\n", path, s->id, s->method);
     double *mass = pcb_malloc(sizeof(double) * (size_t)bins);
@@ -86,7 +87,8 @@ int attn_export_sample(hid_t file, const char *path, const attn_sample_info *s, 
             s->method, "0 other, 1 u-shaped, 2 peak, 3 uniform, 4 multi-sink");
     for (int i = 0; i < n_rows; i++)
         if (rows[i].head >= 0)
-            fprintf(fh, "%d %d %d %s\n", rows[i].layer, rows[i].head, (int)rows[i].label, attn_class_name(rows[i].label));
+            fprintf(fh, "%d %d %d %s\n", rows[i].layer, rows[i].head, (int)rows[i].label,
+                    attn_class_name(rows[i].label));
     FILE *fk = open_out(out_dir, s, "_class_counts.dat", name, sizeof name);
     if (!fk) return fclose(fh), -1;
     fprintf(fk, "# %s %s (%s): heads per class by layer range\n# range", path, s->id, s->method);

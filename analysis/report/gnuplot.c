@@ -92,8 +92,8 @@ int gnuplot_available(char *version, size_t n) {
     shell_quote(f, gnuplot_exe());
     fputs(" --version </dev/null 2>&1", f);
     fclose(f);
-    int status = 0, ok = run_capture(cmd, out, sizeof out, &status) == 0 && WIFEXITED(status) &&
-                         WEXITSTATUS(status) == 0 && out[0];
+    int status = 0,
+        ok = run_capture(cmd, out, sizeof out, &status) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && out[0];
     free(cmd);
     if (version && n) snprintf(version, n, "%.*s", (int)strcspn(out, "\r\n"), ok ? out : "");
     if (!ok)
@@ -146,8 +146,9 @@ static int write_script(const gnuplot_plot *p, const char *path, const char *nam
     FILE *f = fopen(path, "w");
     if (!f) return pcb_fail("%s: cannot write the gnuplot script: %s", path, strerror(errno));
     int w = p->width > 0 ? p->width : 900, h = p->height > 0 ? p->height : 600;
-    fprintf(f, "# %s.gp, written by pcbench: draws %s.png and %s.svg from the data files beside it.\n"
-               "# Redraw with:  cd <this folder> && gnuplot %s.gp\n",
+    fprintf(f,
+            "# %s.gp, written by pcbench: draws %s.png and %s.svg from the data files beside it.\n"
+            "# Redraw with:  cd <this folder> && gnuplot %s.gp\n",
             name, name, name, name);
     fputs("reset\nset encoding utf8\n", f);
     quoted_line(f, "set title", p->title, " font \",13\"");
@@ -156,33 +157,35 @@ static int write_script(const gnuplot_plot *p, const char *path, const char *nam
     if (p->logx) fputs("set logscale x\n", f);
     if (p->logy) fputs("set logscale y\n", f);
     // Defaults a plot's setup may override: light grid, key outside, distinguishable lines.
-    fputs("set grid back lt 1 lc rgb '#e5e5e5' lw 1\n"
-          "set key outside right top Left reverse noenhanced spacing 1.2\n"
-          "set border lc rgb '#404040'\n"
-          "set linetype 1 lc rgb '#1f77b4' lw 2 pt 7 ps 0.9\n"
-          "set linetype 2 lc rgb '#d62728' lw 2 pt 5 ps 0.9\n"
-          "set linetype 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.1\n"
-          "set linetype 4 lc rgb '#ff7f0e' lw 2 pt 11 ps 1.1\n"
-          "set linetype 5 lc rgb '#9467bd' lw 2 pt 13 ps 1.1\n"
-          "set linetype 6 lc rgb '#8c564b' lw 2 pt 7 ps 0.9\n"
-          "set linetype 7 lc rgb '#e377c2' lw 2 pt 5 ps 0.9\n"
-          "set linetype 8 lc rgb '#7f7f7f' lw 2 pt 9 ps 1.1\n"
-          "set linetype cycle 8\n",
-          f);
+    fputs(
+        "set grid back lt 1 lc rgb '#e5e5e5' lw 1\n"
+        "set key outside right top Left reverse noenhanced spacing 1.2\n"
+        "set border lc rgb '#404040'\n"
+        "set linetype 1 lc rgb '#1f77b4' lw 2 pt 7 ps 0.9\n"
+        "set linetype 2 lc rgb '#d62728' lw 2 pt 5 ps 0.9\n"
+        "set linetype 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.1\n"
+        "set linetype 4 lc rgb '#ff7f0e' lw 2 pt 11 ps 1.1\n"
+        "set linetype 5 lc rgb '#9467bd' lw 2 pt 13 ps 1.1\n"
+        "set linetype 6 lc rgb '#8c564b' lw 2 pt 7 ps 0.9\n"
+        "set linetype 7 lc rgb '#e377c2' lw 2 pt 5 ps 0.9\n"
+        "set linetype 8 lc rgb '#7f7f7f' lw 2 pt 9 ps 1.1\n"
+        "set linetype cycle 8\n",
+        f);
     if (p->setup && *p->setup) {
         fputs("# plot settings\n", f);
         fputs(p->setup, f);
         if (p->setup[strlen(p->setup) - 1] != '\n') fputc('\n', f);
     }
     // The body once, run for both terminals.
-    fprintf(f, "do for [pcb_format in \"png svg\"] {\n"
-               "    if (pcb_format eq \"png\") {\n"
-               "        set terminal pngcairo size %d,%d enhanced font \"Sans,11\" linewidth 1.2\n"
-               "    } else {\n"
-               "        set terminal svg size %d,%d dynamic enhanced font \"Sans,11\" linewidth 1.2 "
-               "background \"white\"\n"
-               "    }\n"
-               "    set output \"%s.\" . pcb_format\n",
+    fprintf(f,
+            "do for [pcb_format in \"png svg\"] {\n"
+            "    if (pcb_format eq \"png\") {\n"
+            "        set terminal pngcairo size %d,%d enhanced font \"Sans,11\" linewidth 1.2\n"
+            "    } else {\n"
+            "        set terminal svg size %d,%d dynamic enhanced font \"Sans,11\" linewidth 1.2 "
+            "background \"white\"\n"
+            "    }\n"
+            "    set output \"%s.\" . pcb_format\n",
             w, h, w, h, name);
     indented(f, p->body);
     fputs("    unset output\n}\n", f);
@@ -346,8 +349,8 @@ int gnuplot_lines(const char *out_dir, const char *name, const char *title, cons
 }
 
 int gnuplot_bars(const char *out_dir, const char *name, const char *title, const char *xlabel, const char *ylabel,
-                 int stacked, const char *const *categories, int n_categories, const char *const *series,
-                 int n_series, const double *values) {
+                 int stacked, const char *const *categories, int n_categories, const char *const *series, int n_series,
+                 const double *values) {
     if (n_categories <= 0 || n_series <= 0) return pcb_fail("plot %s: no bars", name ? name : "(null)");
     char path[4096];
     FILE *f = open_data(out_dir, name, path, sizeof path);
@@ -369,14 +372,15 @@ int gnuplot_bars(const char *out_dir, const char *name, const char *title, const
     FILE *b = open_memstream(&setup, &len);
     if (!b) abort();
     // Stacked: the key inverted, so it lists the series top down as the bars show them.
-    fprintf(b, "set style data histograms\n"
-               "set style histogram %s\n"
-               "set style fill solid 0.85 border rgb '#404040'\n"
-               "set boxwidth 0.85 relative\n"
-               "set xtics noenhanced nomirror scale 0\n"
-               "set grid noxtics ytics\n"
-               "set yrange [0:*]\n"
-               "set offsets 0, 0, graph 0.05, 0\n",
+    fprintf(b,
+            "set style data histograms\n"
+            "set style histogram %s\n"
+            "set style fill solid 0.85 border rgb '#404040'\n"
+            "set boxwidth 0.85 relative\n"
+            "set xtics noenhanced nomirror scale 0\n"
+            "set grid noxtics ytics\n"
+            "set yrange [0:*]\n"
+            "set offsets 0, 0, graph 0.05, 0\n",
             stacked ? "rowstacked\nset key invert" : "clustered gap 1");
     fclose(b);
     b = open_memstream(&body, &len);

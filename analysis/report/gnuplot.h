@@ -10,12 +10,12 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *title;          // above the plot; NULL or "": none (multiplots title themselves)
+    const char *title;  // above the plot; NULL or "": none (multiplots title themselves)
     const char *xlabel, *ylabel;
-    int logx, logy;             // log-scale axes
-    int width, height;          // pixels (svg: the same size); 0: 900 x 600
-    const char *setup;          // extra lines run before the body ("set arrow ...", "set palette ..."), or NULL
-    const char *body;           // the plot command(s), data files named relative to the output folder
+    int logx, logy;     // log-scale axes
+    int width, height;  // pixels (svg: the same size); 0: 900 x 600
+    const char *setup;  // extra lines run before the body ("set arrow ...", "set palette ..."), or NULL
+    const char *body;   // the plot command(s), data files named relative to the output folder
 } gnuplot_plot;
 
 // 1 when the gnuplot executable runs (`gnuplot --version`), its first output line in version
@@ -37,7 +37,7 @@ char *gnuplot_quote(const char *s);
 
 // One line of a line plot: n points (x[i], y[i]); non-finite values become gaps.
 typedef struct {
-    const char *title;          // key entry
+    const char *title;  // key entry
     int n;
     const double *x, *y;
 } gnuplot_series;
@@ -51,7 +51,7 @@ int gnuplot_lines(const char *out_dir, const char *name, const char *title, cons
 // <name>.dat (one row per category: the quoted label, then one value per series) and a clustered
 // histogram of it (stacked: bars of one category stacked). values[c * n_series + s]; non-finite: no bar.
 int gnuplot_bars(const char *out_dir, const char *name, const char *title, const char *xlabel, const char *ylabel,
-                 int stacked, const char *const *categories, int n_categories, const char *const *series,
-                 int n_series, const double *values);
+                 int stacked, const char *const *categories, int n_categories, const char *const *series, int n_series,
+                 const double *values);
 
 #endif

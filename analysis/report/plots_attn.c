@@ -8,17 +8,18 @@
 #include <sys/stat.h>
 
 #include "analysis/classify/attn_classify.h"
-#include "bench/base/error.h"
-#include "bench/base/fs.h"
 #include "analysis/report/gnuplot.h"
 #include "analysis/report/plots_attn_data.h"
+#include "bench/base/error.h"
+#include "bench/base/fs.h"
 
 // One colour per class, in enum order: the class map and the range bars agree.
 static const char *const class_colour[ATTN_CLASS_COUNT] = {"#bdbdbd", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"};
 
 // Viridis: perceptually even, readable in grey, the zero-mass floor stays dark.
-static const char *const viridis = "set palette defined (0 '#440154', 1 '#482878', 2 '#3e4989', 3 '#31688e', "
-                                   "4 '#26828e', 5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')\n";
+static const char *const viridis =
+    "set palette defined (0 '#440154', 1 '#482878', 2 '#3e4989', 3 '#31688e', "
+    "4 '#26828e', 5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')\n";
 
 static FILE *text_buffer(char **text, size_t *len) {
     FILE *f = open_memstream(text, len);
@@ -80,8 +81,9 @@ static double mass_floor(const plot_attn_dat *d) {
 }
 
 static void heatmap_axes(FILE *b, const plot_attn_dat *d, double floor_mass) {
-    fprintf(b, "set xrange [0:1]\nset yrange [-0.5:%g]\nset ytics %d\nset xtics 0.1\nset tics out nomirror\n"
-               "set logscale cb\nset cbrange [%g:1]\nset format cb \"10^{%%L}\"\nunset grid\n",
+    fprintf(b,
+            "set xrange [0:1]\nset yrange [-0.5:%g]\nset ytics %d\nset xtics 0.1\nset tics out nomirror\n"
+            "set logscale cb\nset cbrange [%g:1]\nset format cb \"10^{%%L}\"\nunset grid\n",
             d->max_layer + 0.5, tic_step(d->max_layer + 1), floor_mass);
 }
 
@@ -94,15 +96,17 @@ static void heatmap_plot(FILE *b, const char *attn_file, const char *chunks_file
     } else {
         // Layers binned differently (fewer keys than bins): one box per bin, its half-width the
         // block's first bin centre, 2 % wider so antialiased edges leave no seams.
-        fprintf(b, "pcb_block = -1; pcb_half = 0\n"
-                   "plot '%s' using 2:1:(column(-1) != pcb_block ? "
-                   "(pcb_block = column(-1), pcb_half = 1.02 * $2) : pcb_half):(0.5):($3 > %g ? $3 : %g) "
-                   "with boxxyerror fs solid 1.0 noborder lc palette notitle",
+        fprintf(b,
+                "pcb_block = -1; pcb_half = 0\n"
+                "plot '%s' using 2:1:(column(-1) != pcb_block ? "
+                "(pcb_block = column(-1), pcb_half = 1.02 * $2) : pcb_half):(0.5):($3 > %g ? $3 : %g) "
+                "with boxxyerror fs solid 1.0 noborder lc palette notitle",
                 attn_file, floor_mass, floor_mass);
     }
     if (plot_attn_chunks_inner_any(c))
-        fprintf(b, ", \\\n     '%s' using ($2 > 0 ? $2 : NaN):($1 - 0.42):(0):(0.84) with vectors nohead "
-                   "lc rgb '#60ff3030' lw 2 title \"chunk start\"",
+        fprintf(b,
+                ", \\\n     '%s' using ($2 > 0 ? $2 : NaN):($1 - 0.42):(0):(0.84) with vectors nohead "
+                "lc rgb '#60ff3030' lw 2 title \"chunk start\"",
                 chunks_file);
     fputc('\n', b);
 }
@@ -133,8 +137,11 @@ int plot_attn_heatmap(const char *export_dir, const char *sample, const char *ou
         b = text_buffer(&body, &n);
         heatmap_plot(b, attn_file, chunks_file, &d, &c, floor_mass);
         fclose(b);
-        gnuplot_plot p = {.title = title, .xlabel = "normalised key position (slot / number of slots)",
-                          .ylabel = "layer", .setup = setup, .body = body};
+        gnuplot_plot p = {.title = title,
+                          .xlabel = "normalised key position (slot / number of slots)",
+                          .ylabel = "layer",
+                          .setup = setup,
+                          .body = body};
         rc = gnuplot_render(&p, out_dir, name);
         free(setup), free(body);
     }
@@ -171,8 +178,9 @@ int plot_attn_heatmap_pair(const char *export_dir_a, const char *sample_a, const
         char title[600];
         snprintf(title, sizeof title, "Head-averaged attention of the question: %s vs %s", label[0], label[1]);
         char *qt = gnuplot_quote(title);
-        fprintf(b, "set multiplot layout 1,2 title %s noenhanced font \",13\" margins 0.06,0.89,0.16,0.88 "
-                   "spacing 0.06,0\n",
+        fprintf(b,
+                "set multiplot layout 1,2 title %s noenhanced font \",13\" margins 0.06,0.89,0.16,0.88 "
+                "spacing 0.06,0\n",
                 qt);
         free(qt);
         for (int i = 0; i < 2; i++) {
@@ -185,7 +193,7 @@ int plot_attn_heatmap_pair(const char *export_dir_a, const char *sample_a, const
                   b);
             int keyed = i == 1 && plot_attn_chunks_inner_any(&c[0]);
             fputs(!keyed && plot_attn_chunks_inner_any(&c[i]) ? "set key at screen 0.89, screen 0.02 right bottom\n"
-                                                               : "unset key\n",
+                                                              : "unset key\n",
                   b);
             char attn_file[640], chunks_file[640];
             snprintf(attn_file, sizeof attn_file, "%s_attn.dat", stems[i]);
@@ -194,8 +202,11 @@ int plot_attn_heatmap_pair(const char *export_dir_a, const char *sample_a, const
         }
         fputs("unset multiplot\n", b);
         fclose(b);
-        gnuplot_plot p = {.xlabel = "normalised key position (slot / number of slots)", .width = 1400, .height = 620,
-                          .setup = viridis, .body = body};
+        gnuplot_plot p = {.xlabel = "normalised key position (slot / number of slots)",
+                          .width = 1400,
+                          .height = 620,
+                          .setup = viridis,
+                          .body = body};
         rc = gnuplot_render(&p, out_dir, name);
         free(body);
     }
@@ -238,16 +249,18 @@ int plot_attn_layers(const char *export_dir, const char *sample, const int *laye
         char *setup = NULL, *body = NULL;
         size_t len = 0;
         FILE *b = text_buffer(&setup, &len);
-        fprintf(b, "set xrange [0:1]\nset yrange [%g:1]\nset format y \"10^{%%L}\"\nset xtics 0.2\n"
-                   "set key noautotitle samplen 3 spacing 1 width 0\npcb_height = %d\n",
+        fprintf(b,
+                "set xrange [0:1]\nset yrange [%g:1]\nset format y \"10^{%%L}\"\nset xtics 0.2\n"
+                "set key noautotitle samplen 3 spacing 1 width 0\npcb_height = %d\n",
                 floor_mass, rows == 1 ? 450 : 380 * rows);
         fclose(b);
         b = text_buffer(&body, &len);
         char *qt = gnuplot_quote(title);
         // Room at the top for the key (under the title, shared by the panels).
         double top = 1 - 95.0 / (rows == 1 ? 450 : 380 * rows);
-        fprintf(b, "set multiplot layout %d,%d title %s noenhanced font \",13\" margins 0.07,0.97,%g,%g "
-                   "spacing 0.08,%g\n",
+        fprintf(b,
+                "set multiplot layout %d,%d title %s noenhanced font \",13\" margins 0.07,0.97,%g,%g "
+                "spacing 0.08,%g\n",
                 rows, cols, qt, 55.0 / (rows == 1 ? 450 : 380 * rows), top, 95.0 / (rows == 1 ? 450 : 380 * rows));
         free(qt);
         for (int i = 0; i < n_pick; i++) {
@@ -258,17 +271,24 @@ int plot_attn_layers(const char *export_dir, const char *sample, const int *laye
             fprintf(b, "plot '%s_attn.dat' every :::%d::%d using 2:3 with lines lt 1 lw 1.5 title \"head average\"",
                     sample, block, block);
             if (plot_attn_chunks_inner(&c, pick[i]))
-                fprintf(b, ", \\\n     '%s_chunks.dat' using ($1 == %d && $2 > 0 ? $2 : NaN):(%g):(0):(%g) "
-                           "with vectors nohead dt 2 lw 1.2 lc rgb '#555555' title \"chunk start\"",
+                fprintf(b,
+                        ", \\\n     '%s_chunks.dat' using ($1 == %d && $2 > 0 ? $2 : NaN):(%g):(0):(%g) "
+                        "with vectors nohead dt 2 lw 1.2 lc rgb '#555555' title \"chunk start\"",
                         sample, pick[i], floor_mass, 1 - floor_mass);
             fprintf(b, ", \\\n     %g with lines dt 3 lw 1.2 lc rgb '#2ca02c' title \"uniform level\"\n",
                     1.0 / d.bins[block]);
         }
         fputs("unset multiplot\n", b);
         fclose(b);
-        gnuplot_plot p = {.xlabel = "normalised key position", .ylabel = "attention mass per bin", .logy = 1,
-                          .width = cols == 1 ? 900 : cols == 2 ? 1100 : 1400, .height = rows == 1 ? 450 : 380 * rows,
-                          .setup = setup, .body = body};
+        gnuplot_plot p = {.xlabel = "normalised key position",
+                          .ylabel = "attention mass per bin",
+                          .logy = 1,
+                          .width = cols == 1   ? 900
+                                   : cols == 2 ? 1100
+                                               : 1400,
+                          .height = rows == 1 ? 450 : 380 * rows,
+                          .setup = setup,
+                          .body = body};
         rc = gnuplot_render(&p, out_dir, name);
         free(setup), free(body);
     }
@@ -316,22 +336,29 @@ int plot_attn_class_map(const char *export_dir, const char *sample, const char *
     for (int k = 0; k < ATTN_CLASS_COUNT; k++)
         fprintf(b, "%s\"%s (%d)\" %d", k ? ", " : "", attn_class_name((attn_class)k), m.count[k], k);
     fputs(") scale 0\n", b);
-    fprintf(b, "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset xtics %d scale 0\nset ytics %d scale 0\n"
-               "unset grid\nunset key\nset colorbox user origin graph 1.04, graph 0.15 size character 2, graph 0.7\n"
-               "set rmargin 18\n",
+    fprintf(b,
+            "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset xtics %d scale 0\nset ytics %d scale 0\n"
+            "unset grid\nunset key\nset colorbox user origin graph 1.04, graph 0.15 size character 2, graph 0.7\n"
+            "set rmargin 18\n",
             m.n_heads - 0.5, m.n_layers - 0.5, tic_step(m.n_heads), tic_step(m.n_layers));
     fclose(b);
     b = text_buffer(&body, &len);
-    fprintf(b, "plot '%s_head_classes.dat' using 2:1:(0.5):(0.5):3 with boxxyerror fs solid 1.0 "
-               "border lc rgb 'white' lc palette notitle\n",
+    fprintf(b,
+            "plot '%s_head_classes.dat' using 2:1:(0.5):(0.5):3 with boxxyerror fs solid 1.0 "
+            "border lc rgb 'white' lc palette notitle\n",
             sample);
     fclose(b);
     // Cells near square: the heads axis is usually much shorter than the layers axis.
     int height = 640, width = 260 + (int)(480.0 * m.n_heads / (m.n_layers > 0 ? m.n_layers : 1) + 0.5);
     if (width < 600) width = 600;
     if (width > 1600) width = 1600;
-    gnuplot_plot p = {.title = title, .xlabel = "query head", .ylabel = "layer", .width = width, .height = height,
-                      .setup = setup, .body = body};
+    gnuplot_plot p = {.title = title,
+                      .xlabel = "query head",
+                      .ylabel = "layer",
+                      .width = width,
+                      .height = height,
+                      .setup = setup,
+                      .body = body};
     int rc = gnuplot_render(&p, out_dir, name);
     free(setup), free(body);
     return rc;
@@ -350,11 +377,12 @@ int plot_attn_class_ranges(const char *export_dir, const char *sample, const cha
     char *setup = NULL, *body = NULL;
     size_t len = 0;
     FILE *b = text_buffer(&setup, &len);
-    fputs("set style data histograms\nset style histogram rowstacked\n"
-          "set style fill solid 0.9 border rgb 'white'\nset boxwidth 0.6\n"
-          "set yrange [0:1]\nset ytics 0.2\nset grid noxtics ytics\nset xtics nomirror scale 0\n"
-          "set key outside right top reverse Left invert\nset bmargin 5\nset xlabel offset 0,-0.5\n",
-          b);
+    fputs(
+        "set style data histograms\nset style histogram rowstacked\n"
+        "set style fill solid 0.9 border rgb 'white'\nset boxwidth 0.6\n"
+        "set yrange [0:1]\nset ytics 0.2\nset grid noxtics ytics\nset xtics nomirror scale 0\n"
+        "set key outside right top reverse Left invert\nset bmargin 5\nset xlabel offset 0,-0.5\n",
+        b);
     fclose(b);
     b = text_buffer(&body, &len);
     // Shares of the range's heads (ranges differ in size); the tic says how many heads.
@@ -363,16 +391,21 @@ int plot_attn_class_ranges(const char *export_dir, const char *sample, const cha
         snprintf(total + strlen(total), sizeof total - strlen(total), "%s$%d", k ? " + " : "", k + 2);
     for (int k = 0; k < ATTN_CLASS_COUNT; k++) {
         if (k == 0)
-            fprintf(b, "plot '%s_class_counts.dat' using ($2 / (%s)):xtic(sprintf(\"%%s\\n(%%d heads)\", "
-                       "strcol(1), %s))",
+            fprintf(b,
+                    "plot '%s_class_counts.dat' using ($2 / (%s)):xtic(sprintf(\"%%s\\n(%%d heads)\", "
+                    "strcol(1), %s))",
                     sample, total, total);
         else fprintf(b, ", \\\n     '' using ($%d / (%s))", k + 2, total);
         fprintf(b, " title \"%s\" lc rgb '%s'", attn_class_name((attn_class)k), class_colour[k]);
     }
     fputc('\n', b);
     fclose(b);
-    gnuplot_plot p = {.title = title, .xlabel = "layer range", .ylabel = "share of heads",
-                      .width = 700 + 80 * (n_ranges > 4 ? n_ranges - 4 : 0), .height = 560, .setup = setup,
+    gnuplot_plot p = {.title = title,
+                      .xlabel = "layer range",
+                      .ylabel = "share of heads",
+                      .width = 700 + 80 * (n_ranges > 4 ? n_ranges - 4 : 0),
+                      .height = 560,
+                      .setup = setup,
                       .body = body};
     int rc = gnuplot_render(&p, out_dir, name);
     free(setup), free(body);

@@ -9,23 +9,23 @@
 #include "analysis/classify/attn_classify.h"
 
 typedef struct {
-    char id[128], method[64];   // from "# <log> <id> (<method>): ..."; "?" when absent
-    int n_blocks;               // layer blocks in <sample>_attn.dat, in file order
-    int *layer;                 // [n_blocks] the layer of each block
-    int *bins;                  // [n_blocks] points in each block
+    char id[128], method[64];  // from "# <log> <id> (<method>): ..."; "?" when absent
+    int n_blocks;              // layer blocks in <sample>_attn.dat, in file order
+    int *layer;                // [n_blocks] the layer of each block
+    int *bins;                 // [n_blocks] points in each block
     int max_layer;
 } plot_attn_dat;
 
 // <dir>/<sample>_attn.dat; -1 + error naming the file and line.
 int plot_attn_dat_read(const char *dir, const char *sample, plot_attn_dat *out);
 void plot_attn_dat_free(plot_attn_dat *d);
-int plot_attn_dat_block(const plot_attn_dat *d, int layer);   // block index of layer, -1 if absent
-int plot_attn_dat_regular(const plot_attn_dat *d);             // every block has the same bin count
+int plot_attn_dat_block(const plot_attn_dat *d, int layer);  // block index of layer, -1 if absent
+int plot_attn_dat_regular(const plot_attn_dat *d);           // every block has the same bin count
 
 typedef struct {
     int n;
-    int *layer;                 // [n]
-    double *x;                  // [n] normalised slot position of a chunk start
+    int *layer;  // [n]
+    double *x;   // [n] normalised slot position of a chunk start
 } plot_attn_chunks;
 
 // <dir>/<sample>_chunks.dat.
@@ -36,7 +36,7 @@ int plot_attn_chunks_inner(const plot_attn_chunks *c, int layer);
 int plot_attn_chunks_inner_any(const plot_attn_chunks *c);
 
 typedef struct {
-    int n_layers, n_heads;      // 1 + the largest layer and head seen
+    int n_layers, n_heads;  // 1 + the largest layer and head seen
     int count[ATTN_CLASS_COUNT];
 } plot_attn_head_classes;
 

@@ -11,12 +11,12 @@
 
 #include "analysis/classify/attn_classes.h"
 #include "analysis/report/attn_export.h"
-#include "bench/base/error.h"
-#include "bench/base/fs.h"
 #include "analysis/report/gnuplot.h"
 #include "analysis/report/plots_attn.h"
 #include "analysis/report/report_internal.h"
 #include "analysis/report/results_tables.h"
+#include "bench/base/error.h"
+#include "bench/base/fs.h"
 
 #define ATTN_BINS 100
 
@@ -38,7 +38,7 @@ static const char *base_name(const char *path) {
 // ---- attention logs ---------------------------------------------------------------------------
 
 typedef struct {
-    char *path, *stem;      // the .h5 file; its name without .h5 (the export folder under attn/)
+    char *path, *stem;  // the .h5 file; its name without .h5 (the export folder under attn/)
     char *method, *group, *config_hash;
     int n_layers, n_heads;
     int counts[ATTN_CLASS_COUNT];  // layer x head labels by class
@@ -111,8 +111,10 @@ static int attn_one(const char *path, const char *out_dir, attn_entry *e, report
         const char *suffix, *caption;
         int (*draw)(const char *, const char *, const char *);
     } kinds[] = {
-        {"heatmap", "Head-averaged attention of the question over the cache: layer x normalised key position "
-                    "(log colour scale); red marks are chunk starts.", plot_attn_heatmap},
+        {"heatmap",
+         "Head-averaged attention of the question over the cache: layer x normalised key position "
+         "(log colour scale); red marks are chunk starts.",
+         plot_attn_heatmap},
         {"class_map", "Pattern class of every layer x query head.", plot_attn_class_map},
         {"class_ranges", "Share of heads per pattern class in each layer range.", plot_attn_class_ranges},
     };
@@ -151,7 +153,8 @@ static const char CSS[] =
     "th,td{border:1px solid #ccc;padding:0.25em 0.6em}td.num{text-align:right;font-variant-numeric:tabular-nums}"
     "th{background:#f3f3f3}caption{caption-side:top;text-align:left;font-weight:600;padding:0.3em 0}"
     "figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:0.9em;color:#444}"
-    "h3.tcap{font-size:0.95em;margin:1.2em 0 0.2em}.notes{font-size:0.85em;color:#555}.missing{color:#a00}code{font-size:0.9em}";
+    "h3.tcap{font-size:0.95em;margin:1.2em 0 "
+    "0.2em}.notes{font-size:0.85em;color:#555}.missing{color:#a00}code{font-size:0.9em}";
 
 // Marks the body with the number of images and of those that did not load (the browser test
 // reads these attributes; a reader sees a broken image anyway).
@@ -178,8 +181,7 @@ static void html_table(FILE *f, const results_table *t) {
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
             // Markdown cell text is digits, "×", "–" and <sup>mark</sup>: valid HTML as it is.
-            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf,
-                              sizeof buf);
+            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf, sizeof buf);
             fprintf(f, "<td class=\"num\">%s</td>", buf);
         }
         fputs("</tr>\n", f);
@@ -204,16 +206,18 @@ static void html_figure(FILE *f, const report_plot *p) {
     html_text(f, base_name(p->name));
     fputs("\"></a><figcaption>", f);
     html_text(f, p->caption);
-    fprintf(f, " <a href=\"%s.svg\">svg</a> · <a href=\"%s.gp\">gnuplot script</a> (re-draw: <code>cd %.*s &amp;&amp; "
-               "gnuplot %s.gp</code>)</figcaption></figure>\n",
+    fprintf(f,
+            " <a href=\"%s.svg\">svg</a> · <a href=\"%s.gp\">gnuplot script</a> (re-draw: <code>cd %.*s &amp;&amp; "
+            "gnuplot %s.gp</code>)</figcaption></figure>\n",
             p->name, p->name, (int)(base_name(p->name) - p->name - 1), p->name, base_name(p->name));
 }
 
 static void html_runs(FILE *f, const results_db *db) {
-    fputs("<table id=\"runs\"><caption>Runs (one per pcbench run invocation)</caption>\n<tr><th>run</th><th>config</th>"
-          "<th>pcbench</th><th>backend</th><th>device</th><th>threads</th><th>model</th><th>model sha256</th>"
-          "<th>host</th><th>shard</th><th>started (UTC)</th><th>finished (UTC)</th></tr>\n",
-          f);
+    fputs(
+        "<table id=\"runs\"><caption>Runs (one per pcbench run invocation)</caption>\n<tr><th>run</th><th>config</th>"
+        "<th>pcbench</th><th>backend</th><th>device</th><th>threads</th><th>model</th><th>model sha256</th>"
+        "<th>host</th><th>shard</th><th>started (UTC)</th><th>finished (UTC)</th></tr>\n",
+        f);
     for (int i = 0; i < db->n_runs; i++) {
         const results_run *r = &db->runs[i];
         const char *cells[] = {r->config_name, r->code_version, r->backend, r->device};
@@ -236,9 +240,10 @@ static void html_runs(FILE *f, const results_db *db) {
 }
 
 static void html_variants(FILE *f, const results_db *db) {
-    fputs("<table id=\"variants\"><caption>Variants (canonical knobs; the hash identifies a variant)</caption>\n"
-          "<tr><th>label</th><th>hash</th><th>knobs</th></tr>\n",
-          f);
+    fputs(
+        "<table id=\"variants\"><caption>Variants (canonical knobs; the hash identifies a variant)</caption>\n"
+        "<tr><th>label</th><th>hash</th><th>knobs</th></tr>\n",
+        f);
     for (int v = 0; v < db->n_variants; v++) {
         fputs("<tr><td>", f);
         html_text(f, db->variants[v].label);
@@ -254,9 +259,10 @@ static void html_variants(FILE *f, const results_db *db) {
 }
 
 static void html_attn_table(FILE *f, const attn_entry *e, int n) {
-    fputs("<table id=\"attn-classes\"><caption>Pattern classes of the logged samples (layer x head labels, thresholds "
-          "of analysis/classify/attn_classify.h)</caption>\n<tr><th>log</th><th>method</th><th>variant</th>",
-          f);
+    fputs(
+        "<table id=\"attn-classes\"><caption>Pattern classes of the logged samples (layer x head labels, thresholds "
+        "of analysis/classify/attn_classify.h)</caption>\n<tr><th>log</th><th>method</th><th>variant</th>",
+        f);
     for (int c = 0; c < ATTN_CLASS_COUNT; c++) fprintf(f, "<th>%s</th>", attn_class_name((attn_class)c));
     fputs("</tr>\n", f);
     for (int i = 0; i < n; i++) {
@@ -334,10 +340,12 @@ int report_write(const report_options *o, report_result *res) {
             snprintf(dbb, sizeof dbb, "%s/attn/%s", o->out_dir, logs[b].stem);
             snprintf(tmp, sizeof tmp, "%s/attn", o->out_dir);
             char caption[300];
-            snprintf(caption, sizeof caption, "Standard (%s) vs parallel (%s) attention of the question, one colour scale.",
-                     logs[a].method, logs[b].method);
-            report_plot_done(&plots, "attn", "standard_vs_parallel", caption,
-                             plot_attn_heatmap_pair(da, logs[a].group, dbb, logs[b].group, tmp, "standard_vs_parallel"));
+            snprintf(caption, sizeof caption,
+                     "Standard (%s) vs parallel (%s) attention of the question, one colour scale.", logs[a].method,
+                     logs[b].method);
+            report_plot_done(
+                &plots, "attn", "standard_vs_parallel", caption,
+                plot_attn_heatmap_pair(da, logs[a].group, dbb, logs[b].group, tmp, "standard_vs_parallel"));
         }
     }
     for (int i = 0; i < plots.n; i++) {
@@ -371,8 +379,9 @@ int report_write(const report_options *o, report_result *res) {
     html_text(f, have_gnuplot ? version : "(gnuplot not available)");
     fputs(".</p>\n", f);
     if (res->n_missing) {
-        fprintf(f, "<div id=\"missing\" class=\"missing\"><h2>Missing plots</h2><p>%d plot%s could not be drawn:</p><ul>\n",
-                res->n_missing, res->n_missing == 1 ? "" : "s");
+        fprintf(
+            f, "<div id=\"missing\" class=\"missing\"><h2>Missing plots</h2><p>%d plot%s could not be drawn:</p><ul>\n",
+            res->n_missing, res->n_missing == 1 ? "" : "s");
         if (*gnuplot_problem) {
             fputs("<li>", f);
             html_text(f, gnuplot_problem);
@@ -394,9 +403,11 @@ int report_write(const report_options *o, report_result *res) {
     fputs("<h2>Tables</h2>\n", f);
     if (!tables.n) fputs("<p>No done rows yet.</p>\n", f);
     for (int i = 0; i < tables.n; i++) html_table(f, &tables.t[i]);
-    fputs("<p class=\"notes\">The same tables as Markdown or LaTeX: <code>pcbench tables --db FILE [--format latex]</code>."
-          "</p>\n<h2>Plots</h2>\n",
-          f);
+    fputs(
+        "<p class=\"notes\">The same tables as Markdown or LaTeX: <code>pcbench tables --db FILE [--format "
+        "latex]</code>."
+        "</p>\n<h2>Plots</h2>\n",
+        f);
     if (!n_result_plots) fputs("<p>No plots: the results have no length axis, KV or chunk data yet.</p>\n", f);
     plots_section(f, &plots, 0, n_result_plots);
     if (o->attn_dir) {

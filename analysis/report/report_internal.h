@@ -5,9 +5,9 @@
 #include "analysis/read/results_read.h"
 
 typedef struct {
-    char *name;     // plots/<name>.{png,svg,gp}
+    char *name;  // plots/<name>.{png,svg,gp}
     char *caption;
-    char *error;    // not drawn: why (NULL when drawn)
+    char *error;  // not drawn: why (NULL when drawn)
 } report_plot;
 
 typedef struct {

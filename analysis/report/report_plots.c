@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/base/error.h"
 #include "analysis/report/gnuplot.h"
 #include "analysis/report/report_internal.h"
+#include "bench/base/error.h"
 
 void report_plot_done(report_plots *p, const char *dir, const char *name, const char *caption, int rc) {
     if (p->n == p->cap) p->cap = p->cap ? 2 * p->cap : 16, p->v = pcb_realloc(p->v, sizeof *p->v * (size_t)p->cap);
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    p->v[p->n++] = (report_plot){.name = pcb_strdup(path), .caption = pcb_strdup(caption),
-                                 .error = rc ? pcb_strdup(pcb_last_error()) : NULL};
+    p->v[p->n++] = (report_plot){
+        .name = pcb_strdup(path), .caption = pcb_strdup(caption), .error = rc ? pcb_strdup(pcb_last_error()) : NULL};
 }
 
 static int is_ppl(const results_row *r, void *ctx) { return results_task_is_ppl(r->task) && r->context_length > 0; }
@@ -23,9 +23,9 @@ static int not_ppl(const results_row *r, void *ctx) { return !results_task_is_pp
 static int has_length(const results_row *r, void *ctx) { return r->context_length > 0; }
 
 // One series per variant over the lengths of groups g (grouped by variant and length): y = f(group).
-static void lines_by_variant(const results_db *db, const results_group *g, int n, double (*f)(const results_group *, void *),
-                             void *ctx, const char *dir, const char *name, const char *title, const char *ylabel, int logy,
-                             report_plots *out, const char *caption) {
+static void lines_by_variant(const results_db *db, const results_group *g, int n,
+                             double (*f)(const results_group *, void *), void *ctx, const char *dir, const char *name,
+                             const char *title, const char *ylabel, int logy, report_plots *out, const char *caption) {
     gnuplot_series *s = pcb_calloc((size_t)db->n_variants + 1, sizeof *s);
     double *x = pcb_calloc((size_t)n + 1, sizeof *x), *y = pcb_calloc((size_t)n + 1, sizeof *y);
     int ns = 0, at = 0;
@@ -35,8 +35,9 @@ static void lines_by_variant(const results_db *db, const results_group *g, int n
             if (g[i].variant == v && g[i].n_done > 0) x[at] = g[i].context_length, y[at] = f(&g[i], ctx), at++;
         if (at > first) s[ns++] = (gnuplot_series){db->variants[v].label, at - first, x + first, y + first};
     }
-    if (ns) report_plot_done(out, "plots", name, caption, gnuplot_lines(dir, name, title, "context length (tokens)", ylabel, 1,
-                                                               logy, s, ns));
+    if (ns)
+        report_plot_done(out, "plots", name, caption,
+                         gnuplot_lines(dir, name, title, "context length (tokens)", ylabel, 1, logy, s, ns));
     free(s), free(x), free(y);
 }
 
@@ -48,7 +49,10 @@ static double g_gpu_mib(const results_group *g, void *ctx) { return g->device_pe
 
 // Speedup against the baseline variant at the same length (NAN where the baseline has no time).
 static double g_speedup(const results_group *g, void *ctx) {
-    const struct { const results_group *g; int n, base; } *c = ctx;
+    const struct {
+        const results_group *g;
+        int n, base;
+    } *c = ctx;
     const results_group *b = results_group_find(c->g, c->n, c->base, NULL, g->context_length, NAN);
     return b && b->n_done && g->prefill_ms_median > 0 ? b->prefill_ms_median / g->prefill_ms_median : NAN;
 }
@@ -96,8 +100,9 @@ static void score_scatter(const results_db *db, const results_group *g, int n, i
         }
         if (!wrote) continue;
         char *qt = gnuplot_quote(tasks[t]), item[512];
-        snprintf(item, sizeof item, "%s'%s.dat' index %d using 1:2 with points pointsize 1.6 title %s, "
-                                    "'' index %d using 1:2:3 with labels offset 0.8,0.6 left font ',8' notitle",
+        snprintf(item, sizeof item,
+                 "%s'%s.dat' index %d using 1:2 with points pointsize 1.6 title %s, "
+                 "'' index %d using 1:2:3 with labels offset 0.8,0.6 left font ',8' notitle",
                  blocks ? ", " : "", name, blocks, qt, blocks);
         free(qt);
         body = pcb_realloc(body, strlen(body) + strlen(item) + 1);
@@ -109,7 +114,9 @@ static void score_scatter(const results_db *db, const results_group *g, int n, i
         gnuplot_plot p = {.title = kv ? "Score vs KV-cache size (mean slots kept, all layers and KV heads)"
                                       : "Score vs chunks kept (chunked methods)",
                           .xlabel = kv ? "KV slots kept (mean per sample)" : "chunks kept (mean per sample)",
-                          .ylabel = "score (100 x mean)", .logx = kv, .setup = "set yrange [0:*]\nset offsets graph 0.05, graph 0.3, graph 0.08, 0",
+                          .ylabel = "score (100 x mean)",
+                          .logx = kv,
+                          .setup = "set yrange [0:*]\nset offsets graph 0.05, graph 0.3, graph 0.08, 0",
                           .body = body};
         report_plot_done(out, "plots", name,
                          kv ? "Each point is one variant on one task: its score against the KV-cache slots it kept."
@@ -126,7 +133,8 @@ int report_results_plots(const results_db *db, const char *dir, report_plots *ou
     results_group *g = NULL;
     int n = 0;
     // Score vs length per variant (tasks with a length axis, ppl aside).
-    if (results_group_rows(db, RESULTS_BY_VARIANT | RESULTS_BY_TASK | RESULTS_BY_LENGTH, not_ppl, NULL, &g, &n)) return -1;
+    if (results_group_rows(db, RESULTS_BY_VARIANT | RESULTS_BY_TASK | RESULTS_BY_LENGTH, not_ppl, NULL, &g, &n))
+        return -1;
     const char *tasks[64];
     int n_tasks = 0;
     for (int i = 0; i < n && n_tasks < 64; i++) {
@@ -145,7 +153,8 @@ int report_results_plots(const results_db *db, const char *dir, report_plots *ou
         for (char *c = name; *c; c++)
             if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-", *c)) *c = '_';
         snprintf(title, sizeof title, "%s: score vs context length", tasks[t]);
-        snprintf(caption, sizeof caption, "%s: 100 x mean score (over depths and samples) by context length.", tasks[t]);
+        snprintf(caption, sizeof caption, "%s: 100 x mean score (over depths and samples) by context length.",
+                 tasks[t]);
         lines_by_variant(db, sub, m, g_score, NULL, dir, name, title, "score (100 x mean)", 0, out, caption);
         free(sub);
     }
@@ -157,7 +166,8 @@ int report_results_plots(const results_db *db, const char *dir, report_plots *ou
     free(g);
     // Perplexity vs length.
     if (results_group_rows(db, RESULTS_BY_VARIANT | RESULTS_BY_LENGTH, is_ppl, NULL, &g, &n)) return -1;
-    lines_by_variant(db, g, n, g_score, NULL, dir, "ppl_vs_length", "Perplexity vs context length", "perplexity", 1, out,
+    lines_by_variant(db, g, n, g_score, NULL, dir, "ppl_vs_length", "Perplexity vs context length", "perplexity", 1,
+                     out,
                      "Pooled perplexity of the predicted continuation (exp of the mean log PPL) by context length.");
     free(g);
     // Prefill time, speedup and memory vs length, every task pooled.
@@ -169,7 +179,10 @@ int report_results_plots(const results_db *db, const char *dir, report_plots *ou
     const char *base_name = "full-untruncated";
     if (base < 0) base = find_variant(db, "full"), base_name = "full";
     if (base >= 0) {
-        struct { const results_group *g; int n, base; } ctx = {g, n, base};
+        struct {
+            const results_group *g;
+            int n, base;
+        } ctx = {g, n, base};
         char title[128], caption[256];
         snprintf(title, sizeof title, "Prefill speedup vs context length (against %s)", base_name);
         snprintf(caption, sizeof caption, "Median prefill time of %s divided by the variant's, at the same length.",

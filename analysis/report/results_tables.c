@@ -82,7 +82,9 @@ static void add_col(results_table *t, char *header, const char *group, char *nam
     t->cols[t->n_cols++] = (results_column){header, group ? pcb_strdup(group) : NULL, name, what, task, len, m};
 }
 
-static void add_avg_col(results_table *t) { add_col(t, pcb_strdup("avg"), NULL, pcb_strdup("avg"), pcb_strdup("avg"), NULL, -1, RT_AVG); }
+static void add_avg_col(results_table *t) {
+    add_col(t, pcb_strdup("avg"), NULL, pcb_strdup("avg"), pcb_strdup("avg"), NULL, -1, RT_AVG);
+}
 
 // Rows: the variants that have any of the groups' rows, in first-seen order. Then the cells.
 static void add_rows(results_table *t, const results_db *db, const results_group *g, int n, int length) {
@@ -147,7 +149,8 @@ static int add_note(results_table *t, char *text) {
 
 static char *count_note(const char *label, const char *what, const results_cell *x) {
     char extra[64] = "";
-    if (x->n_failed && x->n_pending) snprintf(extra, sizeof extra, " (%d failed, %d pending)", x->n_failed, x->n_pending);
+    if (x->n_failed && x->n_pending)
+        snprintf(extra, sizeof extra, " (%d failed, %d pending)", x->n_failed, x->n_pending);
     else if (x->n_failed) snprintf(extra, sizeof extra, " (%d failed)", x->n_failed);
     else if (x->n_pending) snprintf(extra, sizeof extra, " (%d pending)", x->n_pending);
     return fmt("%s, %s: %d of %d rows done%s", label, what, x->n_done, x->n_rows, extra);
@@ -167,11 +170,11 @@ static void finish(results_table *t) {
                     if (t->cols[j].measure == RT_SCORE) of++, k += !isnan(results_table_cell(t, r, j)->value);
                 const char *also = x->n_done < x->n_rows ? "; not every row done" : "";
                 if (k < of && k > 0)
-                    x->note = add_note(t, fmt("%s, avg: mean of the %d of %d columns with done rows%s", t->row_label[r],
-                                              k, of, also));
+                    x->note = add_note(
+                        t, fmt("%s, avg: mean of the %d of %d columns with done rows%s", t->row_label[r], k, of, also));
                 else if (*also)
-                    x->note = add_note(t, fmt("%s, avg: %d of %d rows done over its columns", t->row_label[r],
-                                              x->n_done, x->n_rows));
+                    x->note = add_note(
+                        t, fmt("%s, avg: %d of %d rows done over its columns", t->row_label[r], x->n_done, x->n_rows));
             } else if (x->n_rows && x->n_done < x->n_rows) {
                 x->note = add_note(t, count_note(t->row_label[r], t->cols[c].what, x));
             }
@@ -186,18 +189,19 @@ static void build_longbench(const results_db *db, results_tables *ts) {
     for (int l = 0; l < n_len; l++) {
         char len[32];
         results_format_length(lens[l], len, sizeof len);
-        results_table *t = new_table(
-            ts, lens[l] ? fmt("longbench_%s", len) : pcb_strdup("longbench"),
-            fmt("LongBench (score = 100 × mean of the official per-sample metric; avg = mean of the task columns)%s%s%s",
-                lens[l] ? "; contexts cut to the first " : "", lens[l] ? len : "", lens[l] ? " tokens" : ""));
+        results_table *t =
+            new_table(ts, lens[l] ? fmt("longbench_%s", len) : pcb_strdup("longbench"),
+                      fmt("LongBench (score = 100 × mean of the official per-sample metric; avg = mean of the task "
+                          "columns)%s%s%s",
+                          lens[l] ? "; contexts cut to the first " : "", lens[l] ? len : "", lens[l] ? " tokens" : ""));
         for (int k = 0; k < pcb_n_tasks; k++) {
             const pcb_task *tk = &pcb_tasks[k];
             int present = 0;
             for (int i = 0; i < n && !present && tk->kind == TASK_LONGBENCH; i++)
                 present = g[i].context_length == lens[l] && !strcmp(g[i].task, tk->name);
             if (present)
-                add_col(t, pcb_strdup(tk->name), tk->group, pcb_strdup(tk->name), pcb_strdup(tk->name), tk->name, lens[l],
-                        RT_SCORE);
+                add_col(t, pcb_strdup(tk->name), tk->group, pcb_strdup(tk->name), pcb_strdup(tk->name), tk->name,
+                        lens[l], RT_SCORE);
         }
         add_avg_col(t);
         add_rows(t, db, g, n, lens[l]);
@@ -212,9 +216,10 @@ static void build_synthetic(const results_db *db, results_tables *ts) {
     int n;
     results_group_rows(db, RESULTS_BY_VARIANT | RESULTS_BY_TASK | RESULTS_BY_LENGTH, is_synthetic, NULL, &g, &n);
     if (n) {
-        results_table *t = new_table(ts, pcb_strdup("synthetic"),
-                                     pcb_strdup("InfiniteBench synthetic tasks and needle (score = 100 × mean over depths "
-                                                "and samples; avg = mean of the columns)"));
+        results_table *t =
+            new_table(ts, pcb_strdup("synthetic"),
+                      pcb_strdup("InfiniteBench synthetic tasks and needle (score = 100 × mean over depths "
+                                 "and samples; avg = mean of the columns)"));
         for (int k = 0; k < pcb_n_tasks; k++) {
             const char *task = pcb_tasks[k].name;
             if (pcb_tasks[k].kind != TASK_GENERATED) continue;
@@ -245,9 +250,10 @@ static void build_ppl(const results_db *db, results_tables *ts) {
     results_group_rows(db, RESULTS_BY_VARIANT | RESULTS_BY_TASK | RESULTS_BY_LENGTH, is_ppl, NULL, &g, &n);
     int *lens = distinct_lengths(g, n, &n_len);
     if (n) {
-        results_table *t = new_table(ts, pcb_strdup("ppl"),
-                                     pcb_strdup("Perplexity by context length (pooled over windows: exp of the mean log "
-                                                "PPL; lower is better)"));
+        results_table *t =
+            new_table(ts, pcb_strdup("ppl"),
+                      pcb_strdup("Perplexity by context length (pooled over windows: exp of the mean log "
+                                 "PPL; lower is better)"));
         for (int l = 0; l < n_len; l++) {
             char len[32];
             results_format_length(lens[l], len, sizeof len);
@@ -282,17 +288,19 @@ static void build_speed_memory(const results_db *db, results_tables *ts) {
     if (n) {
         results_table *t = new_table(
             ts, pcb_strdup("speed"),
-            base >= 0 ? fmt("Prefill time by context length (ms, median over the done rows of every task) and speedup = "
-                            "median prefill time of %s / that of the row, at the same length",
-                            db->variants[base].label)
-                      : pcb_strdup("Prefill time by context length (ms, median over the done rows of every task); no "
-                                   "full-untruncated or full variant, so no speedup"));
+            base >= 0
+                ? fmt("Prefill time by context length (ms, median over the done rows of every task) and speedup = "
+                      "median prefill time of %s / that of the row, at the same length",
+                      db->variants[base].label)
+                : pcb_strdup("Prefill time by context length (ms, median over the done rows of every task); no "
+                             "full-untruncated or full variant, so no speedup"));
         for (int l = 0; l < n_len; l++) {
             char len[32];
             results_format_length(lens[l], len, sizeof len);
             add_col(t, fmt("%s ms", len), len, pcb_strdup("ms"), pcb_strdup(len), NULL, lens[l], RT_PREFILL_MS);
             if (base >= 0)
-                add_col(t, fmt("%s speedup", len), len, pcb_strdup("speedup"), pcb_strdup(len), NULL, lens[l], RT_SPEEDUP);
+                add_col(t, fmt("%s speedup", len), len, pcb_strdup("speedup"), pcb_strdup(len), NULL, lens[l],
+                        RT_SPEEDUP);
         }
         add_rows(t, db, g, n, -1);
         for (int r = 0; r < t->n_rows; r++)
@@ -303,8 +311,9 @@ static void build_speed_memory(const results_db *db, results_tables *ts) {
                 set_counts(results_table_cell(t, r, c), x);
                 if (!x) continue;
                 results_table_cell(t, r, c)->value = col->measure == RT_PREFILL_MS ? x->prefill_ms_median
-                                       : b && x->n_done && b->n_done ? b->prefill_ms_median / x->prefill_ms_median
-                                                                     : NAN;
+                                                     : b && x->n_done && b->n_done
+                                                         ? b->prefill_ms_median / x->prefill_ms_median
+                                                         : NAN;
             }
         finish(t);
 
@@ -327,7 +336,7 @@ static void build_speed_memory(const results_db *db, results_tables *ts) {
                 set_counts(results_table_cell(t, r, c), x);
                 if (!x || !x->n_done) continue;
                 int64_t b = col->measure == RT_HOST_MIB ? x->peak_bytes_max
-                          : col->measure == RT_KV_MIB   ? x->kv_peak_bytes_max
+                            : col->measure == RT_KV_MIB ? x->kv_peak_bytes_max
                                                         : x->device_peak_bytes_max;
                 results_table_cell(t, r, c)->value = (double)b / (1024.0 * 1024.0);
             }

@@ -19,33 +19,42 @@
 
 #include "analysis/read/results_read.h"
 
-typedef enum { RT_SCORE, RT_AVG, RT_PPL, RT_PREFILL_MS, RT_SPEEDUP, RT_HOST_MIB, RT_KV_MIB, RT_GPU_MIB } results_measure;
+typedef enum {
+    RT_SCORE,
+    RT_AVG,
+    RT_PPL,
+    RT_PREFILL_MS,
+    RT_SPEEDUP,
+    RT_HOST_MIB,
+    RT_KV_MIB,
+    RT_GPU_MIB
+} results_measure;
 
 typedef struct {
-    char *header;               // one-line header (Markdown, JSON): "hotpotqa", "passkey 4K", "4K ms"
-    char *group, *name;         // two-line header (LaTeX): group over name; group NULL: none
-    char *what;                 // how a footnote names the column: "trec", "passkey 4K", "4K"
-    const char *task;           // NULL for avg and the all-task tables
-    int context_length;         // -1 for avg
+    char *header;        // one-line header (Markdown, JSON): "hotpotqa", "passkey 4K", "4K ms"
+    char *group, *name;  // two-line header (LaTeX): group over name; group NULL: none
+    char *what;          // how a footnote names the column: "trec", "passkey 4K", "4K"
+    const char *task;    // NULL for avg and the all-task tables
+    int context_length;  // -1 for avg
     results_measure measure;
 } results_column;
 
 typedef struct {
-    double value;               // NAN: nothing to show
+    double value;  // NAN: nothing to show
     int n_rows, n_done, n_failed, n_pending;
-    int note;                   // footnote number (1-based), 0: none
+    int note;  // footnote number (1-based), 0: none
 } results_cell;
 
 typedef struct {
-    char *id;                   // "longbench", "longbench_8K", "synthetic", "ppl", "speed", "memory"
-    char *caption;              // plain text (UTF-8); renderers escape it
+    char *id;       // "longbench", "longbench_8K", "synthetic", "ppl", "speed", "memory"
+    char *caption;  // plain text (UTF-8); renderers escape it
     results_column *cols;
     int n_cols;
-    int *row_variant;           // row i shows db->variants[row_variant[i]]
+    int *row_variant;  // row i shows db->variants[row_variant[i]]
     char **row_label;
     int n_rows;
-    results_cell *cells;        // [n_rows][n_cols]
-    char **notes;               // note i is marked with results_note_mark(i + 1)
+    results_cell *cells;  // [n_rows][n_cols]
+    char **notes;         // note i is marked with results_note_mark(i + 1)
     int n_notes;
 } results_table;
 

@@ -6,7 +6,8 @@
 
 #include "analysis/report/results_tables.h"
 
-static const char *const MEASURE_NAME[] = {"score", "avg", "ppl", "prefill_ms", "speedup", "host_mib", "kv_mib", "gpu_mib"};
+static const char *const MEASURE_NAME[] = {"score",   "avg",      "ppl",    "prefill_ms",
+                                           "speedup", "host_mib", "kv_mib", "gpu_mib"};
 
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
@@ -38,8 +39,9 @@ static void source_line(FILE *f, const results_db *db, const char *prefix) {
     runs_field(db, offsetof(results_run, backend), 0, backend, sizeof backend);
     runs_field(db, offsetof(results_run, device), 0, device, sizeof device);
     runs_field(db, offsetof(results_run, code_version), 0, version, sizeof version);
-    fprintf(f, "%sSource: %s: %d variant%s, %d rows (%d done, %d failed, %d pending); model %s (sha256 %s); backend %s; "
-               "device %s; pcbench %s.\n",
+    fprintf(f,
+            "%sSource: %s: %d variant%s, %d rows (%d done, %d failed, %d pending); model %s (sha256 %s); backend %s; "
+            "device %s; pcbench %s.\n",
             prefix, base_name(db->path), db->n_variants, db->n_variants == 1 ? "" : "s", db->n_rows, db->n_done,
             db->n_failed, db->n_pending, model, sha, backend, device, version);
 }
@@ -103,8 +105,7 @@ static void print_markdown(FILE *f, const results_table *t) {
         fputs(" |", f);
         for (int c = 0; c < t->n_cols; c++) {
             char buf[96];
-            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf,
-                      sizeof buf);
+            results_cell_text(&t->cols[c], results_table_cell(t, r, c), RESULTS_MARKDOWN, buf, sizeof buf);
             fprintf(f, " %s |", buf);
         }
         fputc('\n', f);

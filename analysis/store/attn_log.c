@@ -8,15 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/base/error.h"
 #include "analysis/store/h5_util.h"
+#include "bench/base/error.h"
 
 struct attn_log {
     char *path, *tmp;
-    hid_t file, sample;     // sample: the open /sample_<id> group, or -1
-    hid_t generated;        // /sample_<id>/generated, created on first use, or -1
+    hid_t file, sample;  // sample: the open /sample_<id> group, or -1
+    hid_t generated;     // /sample_<id>/generated, created on first use, or -1
     int n_heads, n_kv_heads, n_layers;
-    int failed;             // a write failed: close removes the temporary file
+    int failed;  // a write failed: close removes the temporary file
 };
 
 static int log_fail(attn_log *lg, const char *what) {
@@ -85,8 +85,8 @@ int attn_log_begin_sample(attn_log *lg, const attn_log_sample *s) {
     if (!valid_id(s->id))
         return pcb_fail("%s: sample id '%s' must be letters, digits, '_', '-' or '.'", lg->path, s->id ? s->id : "");
     if (s->n_heads <= 0 || s->n_kv_heads <= 0 || s->n_heads % s->n_kv_heads || s->n_layers <= 0)
-        return pcb_fail("%s: sample %s: bad head counts %d/%d or %d layers", lg->path, s->id, s->n_heads,
-                        s->n_kv_heads, s->n_layers);
+        return pcb_fail("%s: sample %s: bad head counts %d/%d or %d layers", lg->path, s->id, s->n_heads, s->n_kv_heads,
+                        s->n_layers);
     char name[256];
     snprintf(name, sizeof name, "sample_%s", s->id);
     if (H5Lexists(lg->file, name, H5P_DEFAULT) > 0)
@@ -132,8 +132,8 @@ int attn_log_write_layer(attn_log *lg, const attn_log_layer *l) {
     hid_t parent = lg->sample;
     char name[64];
     if (l->step > 0) {
-        if (lg->generated < 0 && (lg->generated = H5Gcreate2(lg->sample, "generated", H5P_DEFAULT, H5P_DEFAULT,
-                                                               H5P_DEFAULT)) < 0)
+        if (lg->generated < 0 &&
+            (lg->generated = H5Gcreate2(lg->sample, "generated", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
             return log_fail(lg, "the generated group");
         snprintf(name, sizeof name, "token_%04d", l->step);
         htri_t exists = H5Lexists(lg->generated, name, H5P_DEFAULT);

@@ -53,7 +53,7 @@ typedef struct {
 } attn_log_chunk;
 
 typedef struct {
-    const char *id;            // [A-Za-z0-9_.-]+ (group name sample_<id>)
+    const char *id;  // [A-Za-z0-9_.-]+ (group name sample_<id>)
     const char *method, *config_hash, *config;
     int n_layers, n_heads, n_kv_heads;
     int observed_rows, generated;
@@ -62,11 +62,11 @@ typedef struct {
 
 // One layer of one step on the union key axis.
 typedef struct {
-    int step, layer;           // step 0 = the question, t >= 1 = generated token t
+    int step, layer;  // step 0 = the question, t >= 1 = generated token t
     int keys;
-    const float *attn;         // [n_heads, keys]
+    const float *attn;                 // [n_heads, keys]
     const int32_t *pos, *chunk, *doc;  // [keys]
-    const uint8_t *kept;       // [n_kv_heads, keys]
+    const uint8_t *kept;               // [n_kv_heads, keys]
     const int32_t *chunk_starts;
     int n_chunk_starts;
 } attn_log_layer;
@@ -76,8 +76,7 @@ attn_log *attn_log_create(const char *path, const attn_log_meta *meta);
 int attn_log_begin_sample(attn_log *lg, const attn_log_sample *s);
 int attn_log_write_layer(attn_log *lg, const attn_log_layer *l);
 // What is known once the sample ran: the answer, the question's first position, the chunks.
-int attn_log_end_sample(attn_log *lg, const char *answer, int question_pos, const attn_log_chunk *chunks,
-                        int n_chunks);
+int attn_log_end_sample(attn_log *lg, const char *answer, int question_pos, const attn_log_chunk *chunks, int n_chunks);
 // Closes and renames <path>.tmp to <path>. On any failure (or after an earlier failed write) the
 // temporary file is removed and -1 returned. Frees lg in every case.
 int attn_log_close(attn_log *lg);

@@ -25,7 +25,8 @@ static const char SCHEMA_V1[] =
     " context_length INTEGER, depth REAL, model_sha256 TEXT, dataset_sha256 TEXT,"
     " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),"
     " prediction TEXT, score REAL, prefill_ms REAL, decode_ms REAL, peak_bytes INTEGER, kv_peak_bytes INTEGER,"
-    " device_peak_bytes INTEGER, kept_chunks TEXT, n_chunks INTEGER, kv_slots INTEGER, prompt_tokens INTEGER, error TEXT, run_id INTEGER,"
+    " device_peak_bytes INTEGER, kept_chunks TEXT, n_chunks INTEGER, kv_slots INTEGER, prompt_tokens INTEGER, error "
+    "TEXT, run_id INTEGER,"
     " finished_utc TEXT);"
     "CREATE INDEX IF NOT EXISTS samples_by_variant ON samples (variant_hash, task, status);";
 
@@ -39,7 +40,8 @@ static int exec(results_store *s, const char *sql, const char *what) {
 
 static int user_version(results_store *s, int *v) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return db_fail(s, "schema version");
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, "schema version");
     int rc = sqlite3_step(st) == SQLITE_ROW ? (*v = sqlite3_column_int(st, 0), 0) : db_fail(s, "schema version");
     sqlite3_finalize(st);
     return rc;
@@ -50,7 +52,8 @@ static int add_missing_columns(results_store *s) {
     static const char *const cols[][3] = {{"variants", "label", "TEXT"}, {"samples", "device_peak_bytes", "INTEGER"}};
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
         char sql[160];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", cols[i][0], cols[i][1]);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", cols[i][0],
+                 cols[i][1]);
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_fail(s, "read the schema");
         int have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
@@ -123,7 +126,8 @@ int64_t results_begin_run(results_store *s, const results_run_info *r) {
 
 int results_finish_run(results_store *s, int64_t run_id) {
     char sql[160];
-    snprintf(sql, sizeof sql, "UPDATE runs SET finished_utc = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') WHERE run_id = %lld",
+    snprintf(sql, sizeof sql,
+             "UPDATE runs SET finished_utc = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') WHERE run_id = %lld",
              (long long)run_id);
     return exec(s, sql, "finish the run");
 }
@@ -133,8 +137,8 @@ int results_add_variant(results_store *s, const char *hash, const char *canonica
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO variants (variant_hash, canonical, method, label) VALUES (?,?,?,?)"
-                           " ON CONFLICT (variant_hash) DO UPDATE SET label = coalesce(label, excluded.label)", -1,
-                           &st, NULL) != SQLITE_OK)
+                           " ON CONFLICT (variant_hash) DO UPDATE SET label = coalesce(label, excluded.label)",
+                           -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, "record a variant");
     bind_text(st, 1, hash), bind_text(st, 2, canonical), bind_text(st, 3, method), bind_text(st, 4, label);
     int ok = sqlite3_step(st) == SQLITE_DONE;
@@ -198,12 +202,13 @@ int results_status(results_store *s, const char *row_key) {
 static int update_row(results_store *s, const char *row_key, int64_t run_id, const char *status,
                       const results_sample *r, const char *error) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE samples SET status = ?, prediction = ?, score = ?, prefill_ms = ?, decode_ms = ?,"
-                           " peak_bytes = ?, kv_peak_bytes = ?, kept_chunks = ?, n_chunks = ?, kv_slots = ?,"
-                           " prompt_tokens = ?, error = ?, run_id = ?, device_peak_bytes = ?15,"
-                           " finished_utc = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE row_key = ?14 AND status != 'done'",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            s->db,
+            "UPDATE samples SET status = ?, prediction = ?, score = ?, prefill_ms = ?, decode_ms = ?,"
+            " peak_bytes = ?, kv_peak_bytes = ?, kept_chunks = ?, n_chunks = ?, kv_slots = ?,"
+            " prompt_tokens = ?, error = ?, run_id = ?, device_peak_bytes = ?15,"
+            " finished_utc = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE row_key = ?14 AND status != 'done'",
+            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, "store a result");
     bind_text(st, 1, status);
     if (r) {
@@ -250,17 +255,17 @@ int results_counts(results_store *s, int *pending, int *done, int *failed) {
     return 0;
 }
 
-#define SAMPLE_COLUMNS                                                                                        \
+#define SAMPLE_COLUMNS                                                                                                 \
     "row_key, variant_hash, task, sample_id, context_length, depth, model_sha256, dataset_sha256, status, prediction," \
-    " score, prefill_ms, decode_ms, peak_bytes, kv_peak_bytes, device_peak_bytes, kept_chunks, n_chunks, kv_slots," \
+    " score, prefill_ms, decode_ms, peak_bytes, kv_peak_bytes, device_peak_bytes, kept_chunks, n_chunks, kv_slots,"    \
     " prompt_tokens, error, finished_utc"
 
 // One run in two files: every column but the file's run id and the finish date, which the
 // shard may have gained since an earlier merge (IS: NULLs compare equal).
-#define RUN_SAME                                                                                              \
+#define RUN_SAME                                                                                               \
     "m.config_name IS r.config_name AND m.config_path IS r.config_path AND m.config_sha256 IS r.config_sha256" \
-    " AND m.code_version IS r.code_version AND m.backend IS r.backend AND m.device IS r.device"               \
-    " AND m.threads IS r.threads AND m.model IS r.model AND m.model_sha256 IS r.model_sha256"                 \
+    " AND m.code_version IS r.code_version AND m.backend IS r.backend AND m.device IS r.device"                \
+    " AND m.threads IS r.threads AND m.model IS r.model AND m.model_sha256 IS r.model_sha256"                  \
     " AND m.host IS r.host AND m.shard IS r.shard AND m.started_utc IS r.started_utc"
 
 // An input of a merge must be a results file of exactly this schema; it is only read.
@@ -300,13 +305,16 @@ int results_merge(const char *out, const char *const *inputs, int n) {
                   " model_sha256, host, shard, started_utc, finished_utc FROM shard.runs AS r"
                   // a run already copied (same shard merged again) is not copied twice; one that has
                   // finished since it was copied gets its finish date
-                  " WHERE NOT EXISTS (SELECT 1 FROM main.runs AS m WHERE " RUN_SAME ");"
+                  " WHERE NOT EXISTS (SELECT 1 FROM main.runs AS m WHERE " RUN_SAME
+                  ");"
                   "UPDATE main.runs AS m SET finished_utc = r.finished_utc FROM shard.runs AS r"
-                  " WHERE m.finished_utc IS NULL AND r.finished_utc IS NOT NULL AND " RUN_SAME ";"
+                  " WHERE m.finished_utc IS NULL AND r.finished_utc IS NOT NULL AND " RUN_SAME
+                  ";"
                   "INSERT OR IGNORE INTO variants (variant_hash, canonical, method, label)"
                   " SELECT variant_hash, canonical, method, label FROM shard.variants;"
                   // run ids are per file: merged rows keep their dates, not a dangling run id
-                  "INSERT INTO samples (" SAMPLE_COLUMNS ", run_id) SELECT " SAMPLE_COLUMNS ", NULL"
+                  "INSERT INTO samples (" SAMPLE_COLUMNS ", run_id) SELECT " SAMPLE_COLUMNS
+                  ", NULL"
                   " FROM shard.samples WHERE true"
                   " ON CONFLICT (row_key) DO UPDATE SET status = excluded.status, prediction = excluded.prediction,"
                   " score = excluded.score, prefill_ms = excluded.prefill_ms, decode_ms = excluded.decode_ms,"

@@ -27,10 +27,10 @@ typedef struct {
 } results_run_info;
 
 typedef struct {
-    const char *row_key;        // 64 hex digits
+    const char *row_key;  // 64 hex digits
     const char *variant_hash, *task, *sample_id, *model_sha256, *dataset_sha256;
-    int context_length;         // 0: as in the data
-    double depth;               // < 0: none
+    int context_length;  // 0: as in the data
+    double depth;        // < 0: none
 } results_plan_row;
 
 typedef struct {
@@ -42,7 +42,7 @@ typedef struct {
     int64_t device_peak_bytes;  // peak GPU memory during the row (0 on the CPU)
     const char *kept_chunks;    // JSON array of chunk indices
     int n_chunks;
-    int64_t kv_slots;           // slots over all layers and KV heads before generation
+    int64_t kv_slots;  // slots over all layers and KV heads before generation
     int prompt_tokens;
 } results_sample;
 
@@ -62,7 +62,7 @@ int results_status(results_store *s, const char *row_key);
 int results_mark_done(results_store *s, const char *row_key, int64_t run_id, const results_sample *r);
 int results_mark_failed(results_store *s, const char *row_key, int64_t run_id, const char *error);
 typedef struct {
-    int status;                 // 0 pending, 1 done, 2 failed
+    int status;  // 0 pending, 1 done, 2 failed
     double score, prefill_ms;
 } results_row_view;
 // One row's state; -1 + error if the key is unknown.

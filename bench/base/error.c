@@ -47,7 +47,9 @@ static void *check_alloc(void *p, size_t n) {
 }
 
 void *pcb_malloc(size_t n) { return check_alloc(malloc(n ? n : 1), n); }
-void *pcb_calloc(size_t count, size_t size) { return check_alloc(calloc(count ? count : 1, size ? size : 1), count * size); }
+void *pcb_calloc(size_t count, size_t size) {
+    return check_alloc(calloc(count ? count : 1, size ? size : 1), count * size);
+}
 void *pcb_realloc(void *p, size_t n) { return check_alloc(realloc(p, n ? n : 1), n); }
 char *pcb_strdup(const char *s) {
     size_t n = strlen(s) + 1;

@@ -58,5 +58,6 @@ int pcb_name_index(const char *const *names, const char *name) {
 void pcb_names_join(const char *const *names, const char *sep, char *buf, size_t size) {
     size_t at = 0;
     buf[0] = 0;
-    for (int i = 0; names[i] && at < size; i++) at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? sep : "", names[i]);
+    for (int i = 0; names[i] && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? sep : "", names[i]);
 }

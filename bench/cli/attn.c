@@ -6,15 +6,16 @@
 #include "bench/cli/cli.h"
 
 static void help(void) {
-    printf("usage: pcbench attn log|classify|export [options]   (pcbench attn SUB --help)\n\n"
-           "  log       run one sample through a method and log its attention to HDF5\n"
-           "  classify  label every sample x layer x head (and layer) as u-shaped / peak / uniform /\n"
-           "            multi-sink / other; features and labels into the HDF5 file and SQLite\n"
-           "  export    gnuplot data files: per-layer attention vs normalised position with chunk\n"
-           "            boundaries; class counts by layer range\n\n"
-           "HDF5 layout (version 1): one group per sample, one per layer with the question's\n"
-           "attention over the cache slots; described in the source, analysis/store/attn_log.h\n"
-           "(h5dump -H FILE shows a file's).\n");
+    printf(
+        "usage: pcbench attn log|classify|export [options]   (pcbench attn SUB --help)\n\n"
+        "  log       run one sample through a method and log its attention to HDF5\n"
+        "  classify  label every sample x layer x head (and layer) as u-shaped / peak / uniform /\n"
+        "            multi-sink / other; features and labels into the HDF5 file and SQLite\n"
+        "  export    gnuplot data files: per-layer attention vs normalised position with chunk\n"
+        "            boundaries; class counts by layer range\n\n"
+        "HDF5 layout (version 1): one group per sample, one per layer with the question's\n"
+        "attention over the cache slots; described in the source, analysis/store/attn_log.h\n"
+        "(h5dump -H FILE shows a file's).\n");
 }
 
 int cmd_attn_log(int argc, char **argv);

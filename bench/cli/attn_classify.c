@@ -8,44 +8,45 @@
 
 #include "analysis/classify/attn_classes.h"
 #include "analysis/report/attn_export.h"
-#include "bench/cli/cli.h"
-#include "bench/base/error.h"
 #include "analysis/store/h5_util.h"
+#include "bench/base/error.h"
+#include "bench/cli/cli.h"
 
-#define THRESHOLDS_HELP                                                                                 \
-    "  --thresholds K=V,... override classifier settings (defaults: DESIGN.md):\n"                     \
-    "                      entropy_bins=32 edge_width=100 edge_fraction=0.05 peak_window=0.1\n"      \
-    "                      chunk_start_width=4 uniform_entropy=0.9 u_total=0.5 u_each=0.1\n"        \
+#define THRESHOLDS_HELP                                                                         \
+    "  --thresholds K=V,... override classifier settings (defaults: DESIGN.md):\n"              \
+    "                      entropy_bins=32 edge_width=100 edge_fraction=0.05 peak_window=0.1\n" \
+    "                      chunk_start_width=4 uniform_entropy=0.9 u_total=0.5 u_each=0.1\n"    \
     "                      peak_mass=0.5 chunk_start_mass=0.05 multi_sink_min=2\n"
 
 static void classify_help(void) {
-    printf("usage: pcbench attn classify FILE.h5 [--db results.sqlite] [--thresholds K=V,...] [--json]\n\n"
-           "Labels the question's attention of every sample x layer x query head, and of every layer's\n"
-           "head-averaged distribution, as u-shaped, peak, uniform, multi-sink or other (ties in that\n"
-           "order: multi-sink, u-shaped, peak, uniform). The features behind each label (sink / recent /\n"
-           "middle mass, entropy, heaviest bin, peak position and width, chunk-start masses) are stored\n"
-           "with it, so thresholds can be re-applied without the model:\n"
-           "  in FILE.h5: /sample_<id>/classes (one row per layer x head, head -1 = head average;\n"
-           "  attribute `thresholds`) and /sample_<id>/chunk_start_mass [rows, starts]; the file is\n"
-           "  rewritten through a temporary copy, so a failure leaves it as it was;\n"
-           "  with --db: SQLite table attn_classes (attn_file, sample_id, method, config_hash, model,\n"
-           "  step, layer, head, label, keys, edge, bins, sink_mass, recent_mass, middle_mass, entropy,\n"
-           "  max_bin_pos, max_bin_in_middle, peak_pos, peak_width, n_chunk_starts, hot_chunk_starts,\n"
-           "  max_chunk_start_mass, chunk_start_mass (JSON), thresholds, classified_utc); rows of a\n"
-           "  re-classified file are replaced.\n"
-           "Prints a layer x class table per sample (--json: the same as JSON).\n\n" THRESHOLDS_HELP);
+    printf(
+        "usage: pcbench attn classify FILE.h5 [--db results.sqlite] [--thresholds K=V,...] [--json]\n\n"
+        "Labels the question's attention of every sample x layer x query head, and of every layer's\n"
+        "head-averaged distribution, as u-shaped, peak, uniform, multi-sink or other (ties in that\n"
+        "order: multi-sink, u-shaped, peak, uniform). The features behind each label (sink / recent /\n"
+        "middle mass, entropy, heaviest bin, peak position and width, chunk-start masses) are stored\n"
+        "with it, so thresholds can be re-applied without the model:\n"
+        "  in FILE.h5: /sample_<id>/classes (one row per layer x head, head -1 = head average;\n"
+        "  attribute `thresholds`) and /sample_<id>/chunk_start_mass [rows, starts]; the file is\n"
+        "  rewritten through a temporary copy, so a failure leaves it as it was;\n"
+        "  with --db: SQLite table attn_classes (attn_file, sample_id, method, config_hash, model,\n"
+        "  step, layer, head, label, keys, edge, bins, sink_mass, recent_mass, middle_mass, entropy,\n"
+        "  max_bin_pos, max_bin_in_middle, peak_pos, peak_width, n_chunk_starts, hot_chunk_starts,\n"
+        "  max_chunk_start_mass, chunk_start_mass (JSON), thresholds, classified_utc); rows of a\n"
+        "  re-classified file are replaced.\n"
+        "Prints a layer x class table per sample (--json: the same as JSON).\n\n" THRESHOLDS_HELP);
 }
 
 static void export_help(void) {
-    printf("usage: pcbench attn export FILE.h5 --out DIR [--bins N] [--layer-ranges A-B,...]\n"
-           "                           [--thresholds K=V,...]\n\n"
-           "Writes gnuplot data files per sample into DIR (created if missing):\n"
-           "  sample_<id>_attn.dat          layer x mass: head-averaged attention in N bins of normalised\n"
-           "                                slot position (default 100), one block per layer\n"
-           "  sample_<id>_chunks.dat        layer x chunk: normalised position of each chunk start\n"
-           "  sample_<id>_head_classes.dat  layer head class_index class\n"
-           "  sample_<id>_class_counts.dat  heads per class by layer range (default: 4 equal ranges)\n\n"
-           THRESHOLDS_HELP);
+    printf(
+        "usage: pcbench attn export FILE.h5 --out DIR [--bins N] [--layer-ranges A-B,...]\n"
+        "                           [--thresholds K=V,...]\n\n"
+        "Writes gnuplot data files per sample into DIR (created if missing):\n"
+        "  sample_<id>_attn.dat          layer x mass: head-averaged attention in N bins of normalised\n"
+        "                                slot position (default 100), one block per layer\n"
+        "  sample_<id>_chunks.dat        layer x chunk: normalised position of each chunk start\n"
+        "  sample_<id>_head_classes.dat  layer head class_index class\n"
+        "  sample_<id>_class_counts.dat  heads per class by layer range (default: 4 equal ranges)\n\n" THRESHOLDS_HELP);
 }
 
 static int parse_thresholds(const char *text, attn_thresholds *t) {
@@ -124,7 +125,8 @@ static cJSON *sample_json(const attn_sample_info *s, const attn_class_row *rows,
             }
         }
         cJSON *heads = cJSON_AddObjectToObject(lj, "heads");
-        for (int c = 0; c < ATTN_CLASS_COUNT; c++) cJSON_AddNumberToObject(heads, attn_class_name((attn_class)c), count[c]);
+        for (int c = 0; c < ATTN_CLASS_COUNT; c++)
+            cJSON_AddNumberToObject(heads, attn_class_name((attn_class)c), count[c]);
         cJSON_AddItemToArray(layers, lj);
     }
     cJSON *tj = cJSON_AddObjectToObject(j, "head_totals");
@@ -136,7 +138,8 @@ int cmd_attn_classify(int argc, char **argv) {
     cli_common c;
     const char *db = NULL, *thresholds = NULL, *pos[1];
     int n_pos = 0;
-    const cli_opt opts[] = {{"--db", NULL, OPT_STRING, &db, 0, 0}, {"--thresholds", NULL, OPT_STRING, &thresholds, 0, 0}};
+    const cli_opt opts[] = {{"--db", NULL, OPT_STRING, &db, 0, 0},
+                            {"--thresholds", NULL, OPT_STRING, &thresholds, 0, 0}};
     int r = cli_parse("attn classify", argc, argv, &c, opts, 2, classify_help, pos, 1, &n_pos);
     if (r) return r == 1 ? 0 : 2;
     if (n_pos != 1) {
@@ -248,7 +251,8 @@ int cmd_attn_export(int argc, char **argv) {
                  ? -1
                  : 0;
         attn_class_rows_free(rows, n_rows);
-        if (rc == 0 && !c.json) printf("%s/%s_{attn,chunks,head_classes,class_counts}.dat\n", out_dir, samples[i].group);
+        if (rc == 0 && !c.json)
+            printf("%s/%s_{attn,chunks,head_classes,class_counts}.dat\n", out_dir, samples[i].group);
     }
     if (rc == 0 && c.json) {
         cJSON *j = cJSON_CreateObject(), *arr = NULL;

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "bench/base/error.h"
-#include "bench/engine/backend.h"
 #include "bench/base/paths.h"
+#include "bench/engine/backend.h"
 #include "kernels/kernels.h"
 
 static void cli_common_init(cli_common *c) {
@@ -26,10 +26,8 @@ static int parse_number(const char *cmd, const cli_opt *o, const char *v) {
                 o->kind == OPT_INT ? "an integer" : "a number", o->lo, o->hi, v);
         return -1;
     }
-    if (o->kind == OPT_INT)
-        *(long *)o->dst = (long)x;
-    else
-        *(double *)o->dst = x;
+    if (o->kind == OPT_INT) *(long *)o->dst = (long)x;
+    else *(double *)o->dst = x;
     return 0;
 }
 

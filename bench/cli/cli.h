@@ -9,9 +9,9 @@
 #include "bench/base/version.h"
 #include "bench/model/model.h"
 
-
 typedef struct {
-    const char *model_path;  // -m, else the default model (NULL when it was not found: model_error says where it looked)
+    const char
+        *model_path;  // -m, else the default model (NULL when it was not found: model_error says where it looked)
     char model_found[4096];
     char model_error[2048];
     int threads;
@@ -25,8 +25,8 @@ typedef struct {
     const char *name;   // "--prompt"
     const char *alias;  // "-p" or NULL
     cli_opt_kind kind;
-    void *dst;          // int* (FLAG: set to 1), const char**, long*, double*
-    double lo, hi;      // allowed range for INT / DOUBLE
+    void *dst;      // int* (FLAG: set to 1), const char**, long*, double*
+    double lo, hi;  // allowed range for INT / DOUBLE
 } cli_opt;
 
 // Parses argv[1..] of command `cmd`: -h/--help (prints help, returns 1), -m/--model,

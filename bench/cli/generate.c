@@ -3,24 +3,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli/cli.h"
 #include "bench/base/error.h"
+#include "bench/cli/cli.h"
 #include "bench/engine/generate.h"
-#include "kernels/kernels.h"
 #include "bench/model/model.h"
 #include "bench/model/tokenizer.h"
+#include "kernels/kernels.h"
 
 static void help(void) {
-    puts("usage: pcbench generate -p TEXT [--chat] [--system TEXT] [-n N] [--temp T] [--seed S]\n"
-         "                        [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
-         "  -p, --prompt TEXT  prompt text (required)\n"
-         "  --chat             wrap the prompt in the model's ChatML template (user turn)\n"
-         "  --system TEXT      system message for --chat (default: the template's own)\n"
-         "  -n N               max new tokens (default 128)\n"
-         "  --temp T           sampling temperature (default 0 = greedy)\n"
-         "  --seed S           RNG seed for sampling (default 1)\n\n"
-         "Stops on EOS or <|im_end|>. JSON: {text, tokens, prompt_tokens, stopped, prefill_ms,\n"
-         "decode_ms, decode_tok_s}.");
+    puts(
+        "usage: pcbench generate -p TEXT [--chat] [--system TEXT] [-n N] [--temp T] [--seed S]\n"
+        "                        [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+        "  -p, --prompt TEXT  prompt text (required)\n"
+        "  --chat             wrap the prompt in the model's ChatML template (user turn)\n"
+        "  --system TEXT      system message for --chat (default: the template's own)\n"
+        "  -n N               max new tokens (default 128)\n"
+        "  --temp T           sampling temperature (default 0 = greedy)\n"
+        "  --seed S           RNG seed for sampling (default 1)\n\n"
+        "Stops on EOS or <|im_end|>. JSON: {text, tokens, prompt_tokens, stopped, prefill_ms,\n"
+        "decode_ms, decode_tok_s}.");
 }
 
 int cmd_generate(int argc, char **argv) {
@@ -31,9 +32,9 @@ int cmd_generate(int argc, char **argv) {
     double temp = 0;
     long seed = 1;
     const cli_opt opts[] = {
-        {"--prompt", "-p", OPT_STRING, &prompt, 0, 0},   {"--system", NULL, OPT_STRING, &system, 0, 0},
-        {"--chat", NULL, OPT_FLAG, &chat, 0, 0},          {"-n", NULL, OPT_INT, &n_new, 1, 1 << 20},
-        {"--temp", NULL, OPT_DOUBLE, &temp, 0, 100},      {"--seed", NULL, OPT_INT, &seed, 0, 9007199254740992.0},
+        {"--prompt", "-p", OPT_STRING, &prompt, 0, 0}, {"--system", NULL, OPT_STRING, &system, 0, 0},
+        {"--chat", NULL, OPT_FLAG, &chat, 0, 0},       {"-n", NULL, OPT_INT, &n_new, 1, 1 << 20},
+        {"--temp", NULL, OPT_DOUBLE, &temp, 0, 100},   {"--seed", NULL, OPT_INT, &seed, 0, 9007199254740992.0},
     };
     int r = cli_parse("generate", argc, argv, &c, opts, sizeof opts / sizeof *opts, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
@@ -59,7 +60,8 @@ int cmd_generate(int argc, char **argv) {
     char *text = NULL;
     generate_result res = {0};
     char *formatted = chat ? tokenizer_chat_prompt(tok, system, prompt) : NULL;
-    if (tokenizer_encode(tok, chat ? formatted : prompt, strlen(chat ? formatted : prompt), chat, &ids, &n_ids)) goto out;
+    if (tokenizer_encode(tok, chat ? formatted : prompt, strlen(chat ? formatted : prompt), chat, &ids, &n_ids))
+        goto out;
     // BOS only where the model asks for it (tokenizer.ggml.add_bos_token); SmolLM2 does not.
     int bos = tokenizer_add_bos(tok) && tokenizer_bos(tok) >= 0;
     prompt_ids = pcb_malloc(sizeof(int32_t) * (n_ids + 1));
@@ -73,8 +75,10 @@ int cmd_generate(int argc, char **argv) {
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops);
     if (n_prompt + n_new > m->cfg.context_length)
-        fprintf(stderr, "pcbench generate: note: %d prompt + %ld new tokens exceed the trained context %d "
-                        "(positions beyond it extrapolate)\n", n_prompt, n_new, m->cfg.context_length);
+        fprintf(stderr,
+                "pcbench generate: note: %d prompt + %ld new tokens exceed the trained context %d "
+                "(positions beyond it extrapolate)\n",
+                n_prompt, n_new, m->cfg.context_length);
     generate_options opt = {.max_new_tokens = (int)n_new, .stop_ids = stops, .n_stop = n_stop};
     sampler_init(&opt.smp, (float)temp, (uint64_t)seed);
     if (generate(m, prompt_ids, n_prompt, &opt, &res)) goto out;

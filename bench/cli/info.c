@@ -2,16 +2,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/base/error.h"
 #include "bench/cli/cli.h"
 #include "bench/engine/backend.h"
-#include "bench/base/error.h"
 #include "bench/model/gguf.h"
 #include "bench/model/model.h"
 
 static void help(void) {
-    puts("usage: pcbench info [-m MODEL.gguf] [--json]\n\n"
-         "Prints the model configuration (from GGUF metadata) and its tensor table.\n"
-         "JSON: {file, gguf_version, config:{...}, tensors:[{name,type,shape,bytes}], cuda}");
+    puts(
+        "usage: pcbench info [-m MODEL.gguf] [--json]\n\n"
+        "Prints the model configuration (from GGUF metadata) and its tensor table.\n"
+        "JSON: {file, gguf_version, config:{...}, tensors:[{name,type,shape,bytes}], cuda}");
 }
 
 int cmd_info(int argc, char **argv) {

@@ -5,17 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli/cli.h"
 #include "bench/base/error.h"
+#include "bench/cli/cli.h"
 #include "bench/engine/backend.h"
 
 static void help(void) {
-    printf("usage: pcbench kernels --backend cuda [--lengths N[,N...]] [--peak TFLOPS] [--json]\n\n"
-           "Times the fused causal attention kernel (query heads/KV heads/head dim 32/8/128 as Llama-3-8B\n"
-           "and 9/3/64 as SmolLM2) and the bf16 GEMM at the given sequence lengths (default\n"
-           "4096,16384,65536), median of 5 runs after a warm-up, and prints TFLOP/s and the fraction\n"
-           "of --peak (default 989, the H100 SXM dense bf16 peak). JSON lines: {kernel, shape, tokens,\n"
-           "ms, tflops, peak_fraction, device}.\n");
+    printf(
+        "usage: pcbench kernels --backend cuda [--lengths N[,N...]] [--peak TFLOPS] [--json]\n\n"
+        "Times the fused causal attention kernel (query heads/KV heads/head dim 32/8/128 as Llama-3-8B\n"
+        "and 9/3/64 as SmolLM2) and the bf16 GEMM at the given sequence lengths (default\n"
+        "4096,16384,65536), median of 5 runs after a warm-up, and prints TFLOP/s and the fraction\n"
+        "of --peak (default 989, the H100 SXM dense bf16 peak). JSON lines: {kernel, shape, tokens,\n"
+        "ms, tflops, peak_fraction, device}.\n");
 }
 
 typedef struct {
@@ -27,8 +28,10 @@ static void report(int json, const char *kernel, const char *shape, int n, doubl
                    const char *dev) {
     double tf = flops / (ms * 1e-3) / 1e12;
     if (json) {
-        printf("{\"kernel\":\"%s\",\"shape\":\"%s\",\"tokens\":%d,\"ms\":%.3f,\"tflops\":%.2f,\"peak_fraction\":%.4f,"
-               "\"device\":\"%s\"}\n", kernel, shape, n, ms, tf, tf / peak, dev);
+        printf(
+            "{\"kernel\":\"%s\",\"shape\":\"%s\",\"tokens\":%d,\"ms\":%.3f,\"tflops\":%.2f,\"peak_fraction\":%.4f,"
+            "\"device\":\"%s\"}\n",
+            kernel, shape, n, ms, tf, tf / peak, dev);
     } else {
         printf("%-10s %-28s %7d %10.3f ms %8.1f TFLOP/s %6.1f%% of peak\n", kernel, shape, n, ms, tf, 100 * tf / peak);
     }
@@ -39,7 +42,8 @@ int cmd_kernels(int argc, char **argv) {
     cli_common c;
     const char *lengths_s = "4096,16384,65536";
     double peak = 989.0;
-    const cli_opt opts[] = {{"--lengths", NULL, OPT_STRING, &lengths_s, 0, 0}, {"--peak", NULL, OPT_DOUBLE, &peak, 1, 1e5}};
+    const cli_opt opts[] = {{"--lengths", NULL, OPT_STRING, &lengths_s, 0, 0},
+                            {"--peak", NULL, OPT_DOUBLE, &peak, 1, 1e5}};
     int r = cli_parse("kernels", argc, argv, &c, opts, 2, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     if (!c.cuda) {

@@ -1,16 +1,17 @@
 // `pcbench merge`: shard result files of one sweep into one.
 #include <stdio.h>
 
-#include "bench/cli/cli.h"
-#include "bench/base/error.h"
 #include "analysis/store/results_store.h"
+#include "bench/base/error.h"
+#include "bench/cli/cli.h"
 
 static void help(void) {
-    printf("usage: pcbench merge A.sqlite B.sqlite ... -o OUT.sqlite [--json]\n\n"
-           "Merges the results files of the shards of a sweep (pcbench run --shard i/n) into OUT (created if\n"
-           "missing, else merged into): runs and variants are copied; a sample row is taken from the file\n"
-           "where it is done, else failed, else pending, so merging again or in another order gives the same\n"
-           "rows. Inputs must exist and have a schema this pcbench reads.\n");
+    printf(
+        "usage: pcbench merge A.sqlite B.sqlite ... -o OUT.sqlite [--json]\n\n"
+        "Merges the results files of the shards of a sweep (pcbench run --shard i/n) into OUT (created if\n"
+        "missing, else merged into): runs and variants are copied; a sample row is taken from the file\n"
+        "where it is done, else failed, else pending, so merging again or in another order gives the same\n"
+        "rows. Inputs must exist and have a schema this pcbench reads.\n");
 }
 
 int cmd_merge(int argc, char **argv) {

@@ -3,27 +3,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli/cli.h"
-#include "bench/cli/pcomp_knobs.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
-#include "kernels/kernels.h"
-#include "bench/tasks/passkey.h"
+#include "bench/cli/cli.h"
+#include "bench/cli/pcomp_knobs.h"
 #include "bench/method/pcomp.h"
+#include "bench/tasks/passkey.h"
 #include "bench/tasks/prompt_templates.h"
+#include "kernels/kernels.h"
 
 static void help(void) {
-    printf("usage: pcbench passkey --lengths N[,N...] [--depths D[,D...]] [--seed S] [--method M] [knobs]\n"
-           "                       [--chat] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
-           "  --lengths LIST   document lengths in tokens, e.g. 16384,32768\n"
-           "  --depths LIST    needle depths in [0, 1] [0.1,0.5,0.9]\n"
-           "  --seed S         pass keys are drawn from S (per sample S + index) [1]\n"
-           "  --templates DIR  template folder (task 'passkey') [%s]\n"
-           "  --chat           wrap the final question in the chat template\n\n%s\n"
-           "Prompts use ParallelComp's passkey templates; scoring is InfiniteBench's (first integer of\n"
-           "the answer equals the key). Text: one line per sample and accuracy per length. JSON: one\n"
-           "object per sample (JSON lines) and a final summary object.\n",
-           "$PCB_DATA or data/ beside pcbench, then " PROMPT_TEMPLATES_SUBDIR, PCOMP_KNOBS_HELP);
+    printf(
+        "usage: pcbench passkey --lengths N[,N...] [--depths D[,D...]] [--seed S] [--method M] [knobs]\n"
+        "                       [--chat] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+        "  --lengths LIST   document lengths in tokens, e.g. 16384,32768\n"
+        "  --depths LIST    needle depths in [0, 1] [0.1,0.5,0.9]\n"
+        "  --seed S         pass keys are drawn from S (per sample S + index) [1]\n"
+        "  --templates DIR  template folder (task 'passkey') [%s]\n"
+        "  --chat           wrap the final question in the chat template\n\n%s\n"
+        "Prompts use ParallelComp's passkey templates; scoring is InfiniteBench's (first integer of\n"
+        "the answer equals the key). Text: one line per sample and accuracy per length. JSON: one\n"
+        "object per sample (JSON lines) and a final summary object.\n",
+        "$PCB_DATA or data/ beside pcbench, then " PROMPT_TEMPLATES_SUBDIR, PCOMP_KNOBS_HELP);
 }
 
 // Parses "a,b,c" into doubles. Returns the count, or -1 (error set).
@@ -51,7 +52,7 @@ int cmd_passkey(int argc, char **argv) {
     pcomp_knobs_init(&k, opts);
     const cli_opt own[] = {
         {"--lengths", NULL, OPT_STRING, &lengths_s, 0, 0}, {"--depths", NULL, OPT_STRING, &depths_s, 0, 0},
-        {"--seed", NULL, OPT_INT, &seed, 0, 1e15},          {"--templates", NULL, OPT_STRING, &templates, 0, 0},
+        {"--seed", NULL, OPT_INT, &seed, 0, 1e15},         {"--templates", NULL, OPT_STRING, &templates, 0, 0},
         {"--chat", NULL, OPT_FLAG, &chat, 0, 0},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
@@ -59,7 +60,8 @@ int cmd_passkey(int argc, char **argv) {
     if (r) return r == 1 ? 0 : 2;
     char default_templates[4096];
     if (!templates) {
-        if (pcb_data_file(PROMPT_TEMPLATES_SUBDIR, default_templates, sizeof default_templates)) return cli_error("passkey");
+        if (pcb_data_file(PROMPT_TEMPLATES_SUBDIR, default_templates, sizeof default_templates))
+            return cli_error("passkey");
         templates = default_templates;
     }
     double lengths[64], depths[64];
@@ -85,13 +87,16 @@ int cmd_passkey(int argc, char **argv) {
     question = prompt_template_fill(tpl.question, PASSKEY_QUESTION);
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops), total_ok = 0;
-    if (!c.json) printf("%-17s %7s %6s %7s  %-6s %-24s %10s\n", "method", "tokens", "depth", "key", "ok", "answer", "prefill ms");
+    if (!c.json)
+        printf("%-17s %7s %6s %7s  %-6s %-24s %10s\n", "method", "tokens", "depth", "key", "ok", "answer",
+               "prefill ms");
     for (int li = 0; li < n_len; li++) {
         int ok_len = 0;
         for (int di = 0; di < n_dep; di++, sample++) {
             passkey_sample s;
             if (passkey_make(tok, (int)lengths[li], depths[di], (uint64_t)seed + sample, &s)) goto out;
-            pcomp_prompt p = {.head = tpl.head, .tail = tpl.tail, .document = s.document, .question = question, .chat = chat};
+            pcomp_prompt p = {
+                .head = tpl.head, .tail = tpl.tail, .document = s.document, .question = question, .chat = chat};
             pcomp_input in;
             pcomp_result res = {0};
             int bad = pcomp_input_from_prompt(tok, &p, &in) || pcomp_run(m, &in, &o, stops, n_stop, &res);

@@ -5,39 +5,40 @@
 #include <string.h>
 
 #include "analysis/store/attn_log.h"
-#include "bench/sweep/attn_record.h"
-#include "bench/cli/cli.h"
-#include "bench/cli/pcomp_knobs.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
-#include "kernels/kernels.h"
-#include "bench/method/pcomp.h"
-#include "bench/tasks/prompt_templates.h"
 #include "bench/base/sysinfo.h"
+#include "bench/cli/cli.h"
+#include "bench/cli/pcomp_knobs.h"
+#include "bench/method/pcomp.h"
+#include "bench/sweep/attn_record.h"
+#include "bench/tasks/prompt_templates.h"
+#include "kernels/kernels.h"
 
 void attn_log_help(void);
 
 static void help(void) {
     char rows[512], generated[512];
-    printf("usage: pcbench pcomp --context FILE --question TEXT [--task NAME] [--method M] [knobs]\n"
-           "                     [-n N] [--chat] [--attn-log FILE.h5] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
-           "  --context FILE      the long document\n"
-           "  --question TEXT     the question (fills {input} of the task's question template)\n"
-           "  --task NAME         prompt templates of a LongBench / InfiniteBench task (e.g. passkey,\n"
-           "                      hotpotqa); without it the document and question are used as they are\n"
-           "  --templates DIR     template folder [%s]\n"
-           "  --context-tokens N  use only the first N tokens of the document (length sweeps)\n"
-           "  --chat              wrap the final question (and the single-window prompt) in the chat template\n"
-           "  -n N                max new tokens [32]\n\n"
-           "attention log (HDF5; layout: analysis/store/attn_log.h):\n"
-           "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n%s%s"
-           "  --sample-id ID      sample name in the log [0]\n\n%s\n"
-           "JSON: {method, answer, chunks[{index, tokens, doc_begin, doc_end, score, kept}], kept_chunks,\n"
-           "kv_slots[layer], calib_evicted[layer], prompt_tokens, question_pos, doc_tokens, doc_tokens_used,\n"
-           "prefill_ms, decode_ms, peak_bytes (process peak RSS), kv_peak_bytes}.\n",
-           "$PCB_DATA or data/ beside pcbench, then " PROMPT_TEMPLATES_SUBDIR,
-           pcomp_knob_help_line(KNOB_ATTN_ROWS, NULL, rows, sizeof rows),
-           pcomp_knob_help_line(KNOB_ATTN_GENERATED, NULL, generated, sizeof generated), PCOMP_KNOBS_HELP);
+    printf(
+        "usage: pcbench pcomp --context FILE --question TEXT [--task NAME] [--method M] [knobs]\n"
+        "                     [-n N] [--chat] [--attn-log FILE.h5] [-m MODEL.gguf] [-t THREADS] [--json]\n\n"
+        "  --context FILE      the long document\n"
+        "  --question TEXT     the question (fills {input} of the task's question template)\n"
+        "  --task NAME         prompt templates of a LongBench / InfiniteBench task (e.g. passkey,\n"
+        "                      hotpotqa); without it the document and question are used as they are\n"
+        "  --templates DIR     template folder [%s]\n"
+        "  --context-tokens N  use only the first N tokens of the document (length sweeps)\n"
+        "  --chat              wrap the final question (and the single-window prompt) in the chat template\n"
+        "  -n N                max new tokens [32]\n\n"
+        "attention log (HDF5; layout: analysis/store/attn_log.h):\n"
+        "  --attn-log FILE.h5  log the question's attention over the cache at every layer\n%s%s"
+        "  --sample-id ID      sample name in the log [0]\n\n%s\n"
+        "JSON: {method, answer, chunks[{index, tokens, doc_begin, doc_end, score, kept}], kept_chunks,\n"
+        "kv_slots[layer], calib_evicted[layer], prompt_tokens, question_pos, doc_tokens, doc_tokens_used,\n"
+        "prefill_ms, decode_ms, peak_bytes (process peak RSS), kv_peak_bytes}.\n",
+        "$PCB_DATA or data/ beside pcbench, then " PROMPT_TEMPLATES_SUBDIR,
+        pcomp_knob_help_line(KNOB_ATTN_ROWS, NULL, rows, sizeof rows),
+        pcomp_knob_help_line(KNOB_ATTN_GENERATED, NULL, generated, sizeof generated), PCOMP_KNOBS_HELP);
 }
 
 static cJSON *result_json(const pcomp_options *o, const pcomp_result *r, const char *answer, int n_doc) {
@@ -129,9 +130,12 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     cli_opt opts[PCOMP_KNOB_COUNT + OWN];
     pcomp_knobs_init(&k, opts);
     const cli_opt own[OWN] = {
-        {"--context", NULL, OPT_STRING, &context, 0, 0},   {"--question", NULL, OPT_STRING, &question, 0, 0},
-        {"--task", NULL, OPT_STRING, &task, 0, 0},         {"--templates", NULL, OPT_STRING, &templates, 0, 0},
-        {"--chat", NULL, OPT_FLAG, &chat, 0, 0},           {"-n", NULL, OPT_INT, &n_new, 0, 1 << 20},
+        {"--context", NULL, OPT_STRING, &context, 0, 0},
+        {"--question", NULL, OPT_STRING, &question, 0, 0},
+        {"--task", NULL, OPT_STRING, &task, 0, 0},
+        {"--templates", NULL, OPT_STRING, &templates, 0, 0},
+        {"--chat", NULL, OPT_FLAG, &chat, 0, 0},
+        {"-n", NULL, OPT_INT, &n_new, 0, 1 << 20},
         {"--context-tokens", NULL, OPT_INT, &context_tokens, 1, 1 << 26},
         {attn_mode ? "--out" : "--attn-log", NULL, OPT_STRING, &log_path, 0, 0},
         pcomp_knob_opt(&k, KNOB_ATTN_ROWS, attn_mode ? "--rows" : NULL),
@@ -139,8 +143,8 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
         {"--sample-id", NULL, OPT_STRING, &sample_id, 0, 0},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
-    int r = cli_parse(cmd, argc, argv, &c, opts, PCOMP_KNOB_COUNT + OWN, attn_mode ? attn_log_help : help, NULL, 0,
-                      NULL);
+    int r =
+        cli_parse(cmd, argc, argv, &c, opts, PCOMP_KNOB_COUNT + OWN, attn_mode ? attn_log_help : help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     char default_templates[4096];
     if (!templates) {
@@ -173,15 +177,18 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
     if (!(m = cli_load_model(&c)) || !(tok = tokenizer_from_gguf(&m->gguf))) goto out;
     if (!(doc = load_document(tok, context, context_tokens))) goto out;
     filled = task ? prompt_template_fill(tpl.question, question) : pcb_strdup(question);
-    pcomp_prompt p = {.head = task ? tpl.head : "", .tail = task ? tpl.tail : "", .document = doc,
-                      .question = filled, .chat = chat};
+    pcomp_prompt p = {
+        .head = task ? tpl.head : "", .tail = task ? tpl.tail : "", .document = doc, .question = filled, .chat = chat};
     if (pcomp_input_from_prompt(tok, &p, &in)) goto out;
     int32_t stops[2];
     int n_stop = tokenizer_stop_ids(tok, stops);
     if (log_path) {
         const char *base = strrchr(c.model_path, '/');
-        attn_record_request rq = {.path = log_path, .model = base ? base + 1 : c.model_path,
-                                  .sample_id = sample_id, .rows = al.rows, .generated = al.generated};
+        attn_record_request rq = {.path = log_path,
+                                  .model = base ? base + 1 : c.model_path,
+                                  .sample_id = sample_id,
+                                  .rows = al.rows,
+                                  .generated = al.generated};
         if (attn_record_run(&rq, m, tok, &in, &o, stops, n_stop, &res, &answer)) goto out;
     } else {
         if (pcomp_run(m, &in, &o, stops, n_stop, &res)) goto out;
@@ -211,14 +218,15 @@ out:
 int cmd_pcomp(int argc, char **argv) { return run_sample("pcomp", argc, argv, 0); }
 
 void attn_log_help(void) {
-    printf("usage: pcbench attn log --context FILE --question TEXT --out FILE.h5 [--method M] [knobs]\n"
-           "                        [--rows R] [--generated] [--sample-id ID] [--task NAME] [--chat] [-n N]\n\n"
-           "Runs one sample through a method (as pcbench pcomp) and logs, at every layer, the attention\n"
-           "of the question's last R rows (mean; default 1) over the cache slots to an HDF5 file: per\n"
-           "query head over the union of the KV heads' slots, with position ids, chunks, document\n"
-           "indices and chunk starts (layout: analysis/store/attn_log.h). --generated adds every\n"
-           "generated token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
-           PCOMP_KNOBS_HELP);
+    printf(
+        "usage: pcbench attn log --context FILE --question TEXT --out FILE.h5 [--method M] [knobs]\n"
+        "                        [--rows R] [--generated] [--sample-id ID] [--task NAME] [--chat] [-n N]\n\n"
+        "Runs one sample through a method (as pcbench pcomp) and logs, at every layer, the attention\n"
+        "of the question's last R rows (mean; default 1) over the cache slots to an HDF5 file: per\n"
+        "query head over the union of the KV heads' slots, with position ids, chunks, document\n"
+        "indices and chunk starts (layout: analysis/store/attn_log.h). --generated adds every\n"
+        "generated token's attention. The file is written as FILE.h5.tmp and renamed when complete.\n\n%s\n",
+        PCOMP_KNOBS_HELP);
 }
 
 int cmd_attn_log(int argc, char **argv) { return run_sample("attn log", argc, argv, 1); }

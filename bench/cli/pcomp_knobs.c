@@ -29,7 +29,8 @@ void pcomp_knobs_init(pcomp_knobs *k, cli_opt *opts) {
     int all = n;
     for (int i = 0; i < KNOB_COUNT; i++) all -= knob_get(i)->home == KNOB_IN_OPTIONS && knob_get(i)->flag;
     if (n != PCOMP_KNOB_COUNT || all) {
-        fprintf(stderr, "pcbench: internal error: PCOMP_KNOB_COUNT %d disagrees with the knob table\n", PCOMP_KNOB_COUNT);
+        fprintf(stderr, "pcbench: internal error: PCOMP_KNOB_COUNT %d disagrees with the knob table\n",
+                PCOMP_KNOB_COUNT);
         abort();
     }
 }
@@ -84,11 +85,16 @@ static void help_line(char *buf, size_t size, const char *left, const char *text
 const char *pcomp_knob_help_line(knob_id id, const char *flag, char *buf, size_t size) {
     const knob *kb = knob_get(id);
     char left[64], text[640], def[64], names[256];
-    snprintf(left, sizeof left, "%s%s%s", flag ? flag : kb->flag, kb->metavar ? " " : "", kb->metavar ? kb->metavar : "");
+    snprintf(left, sizeof left, "%s%s%s", flag ? flag : kb->flag, kb->metavar ? " " : "",
+             kb->metavar ? kb->metavar : "");
     knob_default_text(kb, def, sizeof def);
     switch (kb->type) {
-    case KNOB_BOOL: snprintf(text, sizeof text, "%s", kb->flag_help ? kb->flag_help : kb->help); break;
-    case KNOB_LAYERS: snprintf(text, sizeof text, "%s [none; A, B in %.0f..%.0f]", kb->help, kb->lo, kb->hi); break;
+    case KNOB_BOOL:
+        snprintf(text, sizeof text, "%s", kb->flag_help ? kb->flag_help : kb->help);
+        break;
+    case KNOB_LAYERS:
+        snprintf(text, sizeof text, "%s [none; A, B in %.0f..%.0f]", kb->help, kb->lo, kb->hi);
+        break;
     case KNOB_ENUM:
         pcb_names_join(kb->values, " | ", names, sizeof names);
         snprintf(text, sizeof text, "%s: %s [%s]", kb->help, names, def);

@@ -4,30 +4,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/cli/cli.h"
 #include "bench/base/error.h"
+#include "bench/cli/cli.h"
 #include "bench/cli/pcomp_knobs.h"
-#include "kernels/kernels.h"
-#include "bench/model/model.h"
 #include "bench/method/perplexity.h"
+#include "bench/model/model.h"
 #include "bench/model/tokenizer.h"
+#include "kernels/kernels.h"
 
 static void help(void) {
-    printf("usage: pcbench ppl [--ctx N] [--max-tokens M] [--method M [knobs]] [-m MODEL.gguf] [-t THREADS]\n"
-           "                   [--json] FILE...\n\n"
-         "Perplexity of UTF-8 text files. Each file is tokenized whole (no BOS) and split into\n"
-         "consecutive non-overlapping windows of N tokens (stride = N, default 2048); a final partial\n"
-         "window counts when it has >= 2 tokens; every window starts from an empty cache at position 0\n"
-         "and all its tokens but the first are predicted. Files are pooled: PPL = exp(total NLL /\n"
-         "predicted tokens). --max-tokens keeps only the first M tokens of each file.\n"
-         "\n"
-         "With --method the windows are measured under a method (DESIGN.md, decision 18): each whole\n"
-         "window of N tokens is document + query (--query-tokens, default 32) + continuation\n"
-         "(--continuation, default 512); the document is chunked / evicted / truncated by the method, the\n"
-         "query follows as the question, and only the continuation is predicted, so every method is\n"
-         "scored on the same tokens.\n\n%s\n"
-         "JSON: {ppl, tokens, windows, ctx, stride, method, files:[{file, ppl, tokens}], seconds}.\n",
-         PCOMP_KNOBS_HELP);
+    printf(
+        "usage: pcbench ppl [--ctx N] [--max-tokens M] [--method M [knobs]] [-m MODEL.gguf] [-t THREADS]\n"
+        "                   [--json] FILE...\n\n"
+        "Perplexity of UTF-8 text files. Each file is tokenized whole (no BOS) and split into\n"
+        "consecutive non-overlapping windows of N tokens (stride = N, default 2048); a final partial\n"
+        "window counts when it has >= 2 tokens; every window starts from an empty cache at position 0\n"
+        "and all its tokens but the first are predicted. Files are pooled: PPL = exp(total NLL /\n"
+        "predicted tokens). --max-tokens keeps only the first M tokens of each file.\n"
+        "\n"
+        "With --method the windows are measured under a method (DESIGN.md, decision 18): each whole\n"
+        "window of N tokens is document + query (--query-tokens, default 32) + continuation\n"
+        "(--continuation, default 512); the document is chunked / evicted / truncated by the method, the\n"
+        "query follows as the question, and only the continuation is predicted, so every method is\n"
+        "scored on the same tokens.\n\n%s\n"
+        "JSON: {ppl, tokens, windows, ctx, stride, method, files:[{file, ppl, tokens}], seconds}.\n",
+        PCOMP_KNOBS_HELP);
 }
 
 static void progress(void *user, long done, long total) {
@@ -93,8 +94,9 @@ int cmd_ppl(int argc, char **argv) {
             if (rc) pcb_fail_context("%s", files[f]);
             if (!rc) {
                 if (!c.json) fprintf(stderr, "%s", isatty(2) ? "\n" : "");
-                if (!c.json) printf("%-60s ppl %8.4f  (%ld predicted tokens, %d windows)\n", files[f], ppl_value(&one),
-                                    one.n_predicted, one.n_windows);
+                if (!c.json)
+                    printf("%-60s ppl %8.4f  (%ld predicted tokens, %d windows)\n", files[f], ppl_value(&one),
+                           one.n_predicted, one.n_windows);
                 cJSON *e = cJSON_CreateObject();
                 cJSON_AddStringToObject(e, "file", files[f]);
                 cJSON_AddNumberToObject(e, "ppl", ppl_value(&one));

@@ -5,36 +5,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/engine/backend.h"
-#include "bench/engine/peak_memory.h"
-#include "bench/cli/cli.h"
-#include "bench/cli/pcomp_knobs.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
 #include "bench/base/stats.h"
-#include "kernels/kernels.h"
-#include "bench/method/pcomp.h"
 #include "bench/base/sysinfo.h"
+#include "bench/cli/cli.h"
+#include "bench/cli/pcomp_knobs.h"
+#include "bench/engine/backend.h"
+#include "bench/engine/peak_memory.h"
+#include "bench/method/pcomp.h"
 #include "bench/model/tokenizer.h"
+#include "kernels/kernels.h"
 
 #define QUERY_TOKENS 32
 
 static void help(void) {
-    printf("usage: pcbench prefill --lengths N[,N...] [--methods M[,M...]] [--runs R] [--text FILE] [knobs]\n"
-           "                       [-m MODEL.gguf] [-t THREADS] [--backend cpu|cuda]\n"
-           "                       [--random-model SHAPE [--seed S]] [--json]\n\n"
-           "For each length N: the first N tokens of FILE (default a PG19 book) — a document of N - %d\n"
-           "tokens and a %d-token question — go through each method (default full-untruncated,pcw,\n"
-           "parallelcomp); the time from token ids to the first answer token's logits is the median of R\n"
-           "runs (default 3; 1 at >= 16384 tokens) after a warm-up. Peak RSS is reset before each\n"
-           "method (Linux clear_refs), and the largest KV-cache allocation is tracked exactly.\n"
-           "Other knobs apply to every method. A text shorter than N tokens is repeated (noted on stderr).\n"
-           "--random-model SHAPE (with --backend cuda; shapes: %s) runs a model of that shape\n"
-           "with random weights made on the GPU, for speed at scales whose weights we do not ship; the\n"
-           "tokenizer still comes from -m. On the GPU the peak device memory is reset per method too.\n\n%s\n"
-           "JSON lines: {method, tokens, runs, prefill_ms, speedup (vs the first method at that length),\n"
-           "peak_rss_bytes, kv_peak_bytes, peak_device_bytes, chunks, kept_chunks, threads, backend, model}.\n",
-           QUERY_TOKENS, QUERY_TOKENS, model_random_shapes(), PCOMP_KNOBS_HELP);
+    printf(
+        "usage: pcbench prefill --lengths N[,N...] [--methods M[,M...]] [--runs R] [--text FILE] [knobs]\n"
+        "                       [-m MODEL.gguf] [-t THREADS] [--backend cpu|cuda]\n"
+        "                       [--random-model SHAPE [--seed S]] [--json]\n\n"
+        "For each length N: the first N tokens of FILE (default a PG19 book) — a document of N - %d\n"
+        "tokens and a %d-token question — go through each method (default full-untruncated,pcw,\n"
+        "parallelcomp); the time from token ids to the first answer token's logits is the median of R\n"
+        "runs (default 3; 1 at >= 16384 tokens) after a warm-up. Peak RSS is reset before each\n"
+        "method (Linux clear_refs), and the largest KV-cache allocation is tracked exactly.\n"
+        "Other knobs apply to every method. A text shorter than N tokens is repeated (noted on stderr).\n"
+        "--random-model SHAPE (with --backend cuda; shapes: %s) runs a model of that shape\n"
+        "with random weights made on the GPU, for speed at scales whose weights we do not ship; the\n"
+        "tokenizer still comes from -m. On the GPU the peak device memory is reset per method too.\n\n%s\n"
+        "JSON lines: {method, tokens, runs, prefill_ms, speedup (vs the first method at that length),\n"
+        "peak_rss_bytes, kv_peak_bytes, peak_device_bytes, chunks, kept_chunks, threads, backend, model}.\n",
+        QUERY_TOKENS, QUERY_TOKENS, model_random_shapes(), PCOMP_KNOBS_HELP);
 }
 
 static int split_list(char *s, char **out, int cap) {
@@ -52,9 +53,12 @@ int cmd_prefill(int argc, char **argv) {
     cli_opt opts[PCOMP_KNOB_COUNT + 6];
     pcomp_knobs_init(&k, opts);
     const cli_opt own[] = {
-        {"--lengths", NULL, OPT_STRING, &lengths_s, 0, 0}, {"--methods", NULL, OPT_STRING, &methods_s, 0, 0},
-        {"--runs", NULL, OPT_INT, &runs, 1, 100},          {"--text", NULL, OPT_STRING, &text_path, 0, 0},
-        {"--random-model", NULL, OPT_STRING, &random_shape, 0, 0}, {"--seed", NULL, OPT_INT, &seed, 0, 1e9},
+        {"--lengths", NULL, OPT_STRING, &lengths_s, 0, 0},
+        {"--methods", NULL, OPT_STRING, &methods_s, 0, 0},
+        {"--runs", NULL, OPT_INT, &runs, 1, 100},
+        {"--text", NULL, OPT_STRING, &text_path, 0, 0},
+        {"--random-model", NULL, OPT_STRING, &random_shape, 0, 0},
+        {"--seed", NULL, OPT_INT, &seed, 0, 1e9},
     };
     memcpy(opts + PCOMP_KNOB_COUNT, own, sizeof own);
     int r = cli_parse("prefill", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 6, help, NULL, 0, NULL);
@@ -80,7 +84,8 @@ int cmd_prefill(int argc, char **argv) {
         char *end;
         lengths[i] = strtol(len_items[i], &end, 10);
         if (*end || lengths[i] <= QUERY_TOKENS + 1) {
-            fprintf(stderr, "pcbench prefill: --lengths item '%s' must be an integer > %d\n", len_items[i], QUERY_TOKENS + 1);
+            fprintf(stderr, "pcbench prefill: --lengths item '%s' must be an integer > %d\n", len_items[i],
+                    QUERY_TOKENS + 1);
             return free(ls), free(ms), 2;
         }
     }
@@ -121,8 +126,9 @@ int cmd_prefill(int argc, char **argv) {
         pcomp_state_free(&st), pcomp_result_free(&res), pcomp_input_free(&in);
         if (bad) goto out;
     }
-    if (!c.json) printf("%-18s %7s %4s %11s %8s %10s %10s %7s\n", "method", "tokens", "runs", "prefill ms", "speedup",
-                        "peak RSS", "KV peak", "chunks");
+    if (!c.json)
+        printf("%-18s %7s %4s %11s %8s %10s %10s %7s\n", "method", "tokens", "runs", "prefill ms", "speedup",
+               "peak RSS", "KV peak", "chunks");
     for (int li = 0; li < n_len; li++) {
         int n = (int)lengths[li], reps = n >= 16384 && runs > 1 ? 1 : (int)runs;
         double base_ms = 0;

@@ -1,26 +1,27 @@
 // `pcbench report`: the HTML report of a results file (analysis/report/report.h).
 #include <stdio.h>
 
-#include "bench/cli/cli.h"
-#include "bench/base/error.h"
 #include "analysis/report/report.h"
+#include "bench/base/error.h"
+#include "bench/cli/cli.h"
 
 static void help(void) {
-    printf("usage: pcbench report --db RESULTS.sqlite --out DIR [--attn LOGDIR] [--title TEXT] [--max-attn N]\n\n"
-           "Writes DIR/index.html, a report that opens offline: run metadata and variants, the paper-shape\n"
-           "tables (as pcbench tables prints them), plots drawn by gnuplot into DIR/plots (score vs length,\n"
-           "vs chunks kept and vs KV-cache size; perplexity, prefill time, speedup and peak memory vs\n"
-           "length), and with --attn the attention logs found in LOGDIR (and its sub-folders): their\n"
-           "pattern classes, heatmaps, standard vs parallel side by side, layer curves, class maps.\n"
-           "Every plot keeps its .gp script and .dat files beside its .png and .svg, so it can be re-drawn\n"
-           "or restyled (cd DIR/plots && gnuplot NAME.gp). Without gnuplot (or when it fails) the report\n"
-           "is still written and lists the missing plots; the exit status is then 3.\n\n"
-           "  --db FILE       results file (pcbench run)\n"
-           "  --out DIR       report folder (created)\n"
-           "  --attn DIR      attention logs (*.h5), e.g. results/attn/<config name>\n"
-           "  --title TEXT    page title\n"
-           "  --max-attn N    attention logs drawn at most (default 12)\n"
-           "  --json          {index, plots, missing, first_missing}\n");
+    printf(
+        "usage: pcbench report --db RESULTS.sqlite --out DIR [--attn LOGDIR] [--title TEXT] [--max-attn N]\n\n"
+        "Writes DIR/index.html, a report that opens offline: run metadata and variants, the paper-shape\n"
+        "tables (as pcbench tables prints them), plots drawn by gnuplot into DIR/plots (score vs length,\n"
+        "vs chunks kept and vs KV-cache size; perplexity, prefill time, speedup and peak memory vs\n"
+        "length), and with --attn the attention logs found in LOGDIR (and its sub-folders): their\n"
+        "pattern classes, heatmaps, standard vs parallel side by side, layer curves, class maps.\n"
+        "Every plot keeps its .gp script and .dat files beside its .png and .svg, so it can be re-drawn\n"
+        "or restyled (cd DIR/plots && gnuplot NAME.gp). Without gnuplot (or when it fails) the report\n"
+        "is still written and lists the missing plots; the exit status is then 3.\n\n"
+        "  --db FILE       results file (pcbench run)\n"
+        "  --out DIR       report folder (created)\n"
+        "  --attn DIR      attention logs (*.h5), e.g. results/attn/<config name>\n"
+        "  --title TEXT    page title\n"
+        "  --max-attn N    attention logs drawn at most (default 12)\n"
+        "  --json          {index, plots, missing, first_missing}\n");
 }
 
 int cmd_report(int argc, char **argv) {
@@ -39,7 +40,8 @@ int cmd_report(int argc, char **argv) {
         return 2;
     }
     report_result res;
-    report_options o = {.db_path = db, .attn_dir = attn, .out_dir = out, .title = title, .max_attn_logs = (int)max_attn};
+    report_options o = {
+        .db_path = db, .attn_dir = attn, .out_dir = out, .title = title, .max_attn_logs = (int)max_attn};
     if (report_write(&o, &res)) return cli_error("report");
     if (c.json) {
         cJSON *j = cJSON_CreateObject();

@@ -6,35 +6,37 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/cli/cli.h"
-#include "bench/sweep/config.h"
-#include "bench/engine/backend.h"
-#include "bench/base/error.h"
-#include "bench/base/paths.h"
-#include "kernels/kernels.h"
 #include "analysis/read/results_read.h"
 #include "analysis/store/results_store.h"
+#include "bench/base/error.h"
+#include "bench/base/paths.h"
+#include "bench/base/sha256.h"
+#include "bench/cli/cli.h"
+#include "bench/engine/backend.h"
+#include "bench/sweep/config.h"
 #include "bench/sweep/run_exec.h"
 #include "bench/sweep/run_plan.h"
-#include "bench/base/sha256.h"
+#include "kernels/kernels.h"
 
 static void run_help(void) {
-    printf("usage: pcbench run CONFIG.yaml [KEY=VALUE ...] [--shard I/N] [--json]\n"
-           "       pcbench run --keys      (every config key, its type, range and default, as Markdown)\n\n"
-           "Runs every (variant, task, sample, length, depth) row of the config that is not done yet in its\n"
-           "results file (output.db), writing each row when it finishes (one SQLite transaction), so a\n"
-           "killed run resumes where it stopped when started again. KEY=VALUE overrides config keys\n"
-           "(method.capacity=256, sweep.method.name=[full,pcw], tasks.0.samples=2; -m / -t / --backend are\n"
-           "model= / threads= / backend=). --shard I/N runs the\n"
-           "rows whose position in the plan is I mod N (merge the files with pcbench merge). Data from\n"
-           "$PCB_DATA, else data/ beside the pcbench binary. Progress on stderr; a summary table at the end.\n"
-           "Config keys and their ranges: configs/README.md.\n");
+    printf(
+        "usage: pcbench run CONFIG.yaml [KEY=VALUE ...] [--shard I/N] [--json]\n"
+        "       pcbench run --keys      (every config key, its type, range and default, as Markdown)\n\n"
+        "Runs every (variant, task, sample, length, depth) row of the config that is not done yet in its\n"
+        "results file (output.db), writing each row when it finishes (one SQLite transaction), so a\n"
+        "killed run resumes where it stopped when started again. KEY=VALUE overrides config keys\n"
+        "(method.capacity=256, sweep.method.name=[full,pcw], tasks.0.samples=2; -m / -t / --backend are\n"
+        "model= / threads= / backend=). --shard I/N runs the\n"
+        "rows whose position in the plan is I mod N (merge the files with pcbench merge). Data from\n"
+        "$PCB_DATA, else data/ beside the pcbench binary. Progress on stderr; a summary table at the end.\n"
+        "Config keys and their ranges: configs/README.md.\n");
 }
 
 static void status_help(void) {
-    printf("usage: pcbench status CONFIG.yaml [KEY=VALUE ...] [--shard I/N] [--json]\n\n"
-           "Counts the config's rows that are done, failed and pending in its results file, per variant\n"
-           "and task, without running anything.\n");
+    printf(
+        "usage: pcbench status CONFIG.yaml [KEY=VALUE ...] [--shard I/N] [--json]\n\n"
+        "Counts the config's rows that are done, failed and pending in its results file, per variant\n"
+        "and task, without running anything.\n");
 }
 
 // The config schema as a Markdown table (configs/README.md embeds this output).
@@ -67,8 +69,8 @@ static int parse_args(const char *cmd, int argc, char **argv, cli_common *c, con
     for (int i = 0; i < argc && n_rest < 128; i++) {
         const char *a = argv[i], *key = !strcmp(a, "-m") || !strcmp(a, "--model")     ? "model"
                                         : !strcmp(a, "-t") || !strcmp(a, "--threads") ? "threads"
-                                        : !strcmp(a, "--backend")                      ? "backend"
-                                                                                       : NULL;
+                                        : !strcmp(a, "--backend")                     ? "backend"
+                                                                                      : NULL;
         if (key && i > 0 && i + 1 < argc && n_common < 3) {
             snprintf(common[n_common], sizeof common[n_common], "%s=%s", key, argv[++i]);
             overrides[(*n_over)++] = common[n_common++];
@@ -90,7 +92,8 @@ static int parse_args(const char *cmd, int argc, char **argv, cli_common *c, con
         }
     }
     if (!*config) return fprintf(stderr, "pcbench %s: give a config file (see --help)\n", cmd), 2;
-    if (shard && (sscanf(shard, "%d/%d", shard_i, shard_n) != 2 || *shard_n < 1 || *shard_i < 0 || *shard_i >= *shard_n))
+    if (shard &&
+        (sscanf(shard, "%d/%d", shard_i, shard_n) != 2 || *shard_n < 1 || *shard_i < 0 || *shard_i >= *shard_n))
         return fprintf(stderr, "pcbench %s: --shard '%s': want I/N with 0 <= I < N\n", cmd, shard), 2;
     return 0;
 }
@@ -141,7 +144,8 @@ static void summary(const char *db_path, const experiment_config *c, const run_p
             } else {
                 char sc[32] = "-";
                 if (done) snprintf(sc, sizeof sc, ppl ? "%.3f" : "%.2f", mean);
-                printf("%-44.44s %-22.22s %3d/%-3d %6d %8s %12.0f\n", name, p->tasks[t].task, done, rows, failed, sc, ms);
+                printf("%-44.44s %-22.22s %3d/%-3d %6d %8s %12.0f\n", name, p->tasks[t].task, done, rows, failed, sc,
+                       ms);
             }
         }
     if (json) cli_print_json(arr);
@@ -150,8 +154,8 @@ static void summary(const char *db_path, const experiment_config *c, const run_p
 
 // Loads the config and builds its plan over the data folder (found into data[PATH_MAX]); a
 // config without `model:` runs the default model.
-static int load(const char *config, const char **overrides, int n_over, int shard_i, int shard_n,
-                experiment_config *c, run_plan *p, char *data) {
+static int load(const char *config, const char **overrides, int n_over, int shard_i, int shard_n, experiment_config *c,
+                run_plan *p, char *data) {
     *p = (run_plan){0};
     if (config_load(config, overrides, n_over, c)) return -1;
     if (!c->model[0]) {
@@ -189,11 +193,17 @@ int cmd_run(int argc, char **argv) {
     snprintf(shard, sizeof shard, "%d/%d", si, sn);
     gethostname(host, sizeof host - 1);
     if (mc.cuda) backend_describe_device(device, sizeof device);
-    int64_t run = results_begin_run(s, &(results_run_info){.config_name = c.name, .config_path = config, .config_sha256 = config_sha,
-                                                           .code_version = PCB_VERSION, .backend = c.backend,
-                                                           .device = device, .threads = kernels_num_threads(),
-                                                           .model = c.model, .model_sha256 = p.model_sha256,
-                                                           .host = host, .shard = shard});
+    int64_t run = results_begin_run(s, &(results_run_info){.config_name = c.name,
+                                                           .config_path = config,
+                                                           .config_sha256 = config_sha,
+                                                           .code_version = PCB_VERSION,
+                                                           .backend = c.backend,
+                                                           .device = device,
+                                                           .threads = kernels_num_threads(),
+                                                           .model = c.model,
+                                                           .model_sha256 = p.model_sha256,
+                                                           .host = host,
+                                                           .shard = shard});
     if (run < 0) goto out;
     for (int v = 0; v < c.n_variants; v++) {
         char label[256];
@@ -204,10 +214,14 @@ int cmd_run(int argc, char **argv) {
     results_plan_row *rows = pcb_calloc((size_t)p.n_rows + 1, sizeof *rows);
     for (int i = 0; i < p.n_rows; i++) {
         const plan_row *pr = &p.rows[i];
-        rows[i] = (results_plan_row){.row_key = pr->row_key, .variant_hash = c.variants[pr->variant].hash,
-                                     .task = p.tasks[pr->task].task, .sample_id = pr->sample_id,
-                                     .model_sha256 = p.model_sha256, .dataset_sha256 = p.tasks[pr->task].dataset_sha256,
-                                     .context_length = pr->length, .depth = pr->depth};
+        rows[i] = (results_plan_row){.row_key = pr->row_key,
+                                     .variant_hash = c.variants[pr->variant].hash,
+                                     .task = p.tasks[pr->task].task,
+                                     .sample_id = pr->sample_id,
+                                     .model_sha256 = p.model_sha256,
+                                     .dataset_sha256 = p.tasks[pr->task].dataset_sha256,
+                                     .context_length = pr->length,
+                                     .depth = pr->depth};
     }
     int added = 0;
     int prc = results_plan(s, rows, p.n_rows, &added);

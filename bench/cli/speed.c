@@ -6,25 +6,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/cli/cli.h"
 #include "bench/base/error.h"
 #include "bench/base/paths.h"
 #include "bench/base/stats.h"
+#include "bench/base/sysinfo.h"
+#include "bench/cli/cli.h"
 #include "bench/engine/generate.h"
-#include "kernels/kernels.h"
 #include "bench/model/model.h"
 #include "bench/model/sampler.h"
-#include "bench/base/sysinfo.h"
 #include "bench/model/tokenizer.h"
-
+#include "kernels/kernels.h"
 
 static void help(void) {
-    puts("usage: pcbench speed [--prefill N] [--decode D] [--runs R] [--text FILE] [-m MODEL] [-t T] [--json]\n\n"
-         "Prefill: N tokens of real text (default 512; FILE defaults to a PG19 book) in one forward\n"
-         "call from an empty cache, until the last row's logits; median of R runs (default 3) after\n"
-         "one warm-up. Decode: after a 128-token prompt, D greedy tokens one at a time (default 64);\n"
-         "tokens/s of the median run. JSON: {threads, prefill_tokens, prefill_ms, prefill_tok_s,\n"
-         "decode_tokens, decode_tok_s, runs, peak_rss_bytes, model_bytes, cpu}.");
+    puts(
+        "usage: pcbench speed [--prefill N] [--decode D] [--runs R] [--text FILE] [-m MODEL] [-t T] [--json]\n\n"
+        "Prefill: N tokens of real text (default 512; FILE defaults to a PG19 book) in one forward\n"
+        "call from an empty cache, until the last row's logits; median of R runs (default 3) after\n"
+        "one warm-up. Decode: after a 128-token prompt, D greedy tokens one at a time (default 64);\n"
+        "tokens/s of the median run. JSON: {threads, prefill_tokens, prefill_ms, prefill_tok_s,\n"
+        "decode_tokens, decode_tok_s, runs, peak_rss_bytes, model_bytes, cpu}.");
 }
 
 // One run: prefill of n tokens (ms into *prefill_ms) and, when d > 0, d decode steps after a
@@ -50,8 +50,10 @@ int cmd_speed(int argc, char **argv) {
     long n_prefill = 512, n_decode = 64, runs = 3;
     const char *text_path = NULL;
     const cli_opt opts[] = {
-        {"--prefill", NULL, OPT_INT, &n_prefill, 1, 1 << 22}, {"--decode", NULL, OPT_INT, &n_decode, 0, 1 << 16},
-        {"--runs", NULL, OPT_INT, &runs, 1, 1000},            {"--text", NULL, OPT_STRING, &text_path, 0, 0},
+        {"--prefill", NULL, OPT_INT, &n_prefill, 1, 1 << 22},
+        {"--decode", NULL, OPT_INT, &n_decode, 0, 1 << 16},
+        {"--runs", NULL, OPT_INT, &runs, 1, 1000},
+        {"--text", NULL, OPT_STRING, &text_path, 0, 0},
     };
     int r = cli_parse("speed", argc, argv, &c, opts, 4, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
@@ -118,8 +120,7 @@ int cmd_speed(int argc, char **argv) {
             cli_print_json(o);
         } else {
             printf("threads %d: prefill %ld tokens %.1f ms (%.1f tok/s), decode %.2f tok/s, peak RSS %.0f MiB\n",
-                   kernels_num_threads(), n_prefill, pm, n_prefill / (pm / 1e3), dtok,
-                   peak_rss_bytes() / 1048576.0);
+                   kernels_num_threads(), n_prefill, pm, n_prefill / (pm / 1e3), dtok, peak_rss_bytes() / 1048576.0);
             cJSON_Delete(o);
         }
     }

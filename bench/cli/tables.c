@@ -2,23 +2,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/cli/cli.h"
-#include "bench/base/error.h"
 #include "analysis/read/results_read.h"
 #include "analysis/report/results_tables.h"
+#include "bench/base/error.h"
+#include "bench/cli/cli.h"
 
 static void help(void) {
-    printf("usage: pcbench tables --db RESULTS.sqlite [--format md|latex] [--json]\n\n"
-           "Prints the tables a results file (pcbench run) has rows for, in the shape of ParallelComp's\n"
-           "Tables 2-5: LongBench per task + avg (100 x mean of the official metric), the InfiniteBench\n"
-           "synthetic tasks and needle by length (100 x mean over depths and samples), perplexity by\n"
-           "length (pooled: exp of the mean log PPL), prefill time (median) with the speedup against\n"
-           "full-untruncated (else full), and peak host / KV-cache / GPU memory by length.\n"
-           "Only done rows count; a cell with failed or pending rows gets a marker and a note\n"
-           "\"n of m rows done\". The file is opened read-only.\n\n"
-           "  --db FILE        results file (required)\n"
-           "  --format FMT     md (GitHub Markdown, default) or latex (booktabs)\n"
-           "  --json           the same tables as one JSON object\n");
+    printf(
+        "usage: pcbench tables --db RESULTS.sqlite [--format md|latex] [--json]\n\n"
+        "Prints the tables a results file (pcbench run) has rows for, in the shape of ParallelComp's\n"
+        "Tables 2-5: LongBench per task + avg (100 x mean of the official metric), the InfiniteBench\n"
+        "synthetic tasks and needle by length (100 x mean over depths and samples), perplexity by\n"
+        "length (pooled: exp of the mean log PPL), prefill time (median) with the speedup against\n"
+        "full-untruncated (else full), and peak host / KV-cache / GPU memory by length.\n"
+        "Only done rows count; a cell with failed or pending rows gets a marker and a note\n"
+        "\"n of m rows done\". The file is opened read-only.\n\n"
+        "  --db FILE        results file (required)\n"
+        "  --format FMT     md (GitHub Markdown, default) or latex (booktabs)\n"
+        "  --json           the same tables as one JSON object\n");
 }
 
 int cmd_tables(int argc, char **argv) {

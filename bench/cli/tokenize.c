@@ -3,15 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli/cli.h"
 #include "bench/base/error.h"
+#include "bench/cli/cli.h"
 #include "bench/model/gguf.h"
 #include "bench/model/tokenizer.h"
 
 static void help(void) {
-    puts("usage: pcbench tokenize (-p TEXT | -f FILE) [--special] [-m MODEL.gguf] [--json]\n\n"
-         "Prints the token ids of the text (no BOS). --special matches special tokens such as\n"
-         "<|im_start|> in the text. JSON: {tokens:[...], n}.");
+    puts(
+        "usage: pcbench tokenize (-p TEXT | -f FILE) [--special] [-m MODEL.gguf] [--json]\n\n"
+        "Prints the token ids of the text (no BOS). --special matches special tokens such as\n"
+        "<|im_start|> in the text. JSON: {tokens:[...], n}.");
 }
 
 int cmd_tokenize(int argc, char **argv) {

@@ -15,8 +15,12 @@ static size_t weight_bytes(const model *m) {
     return w ? w->bytes : 0;
 }
 
-const backend_ops backend_cuda = {.kind = BACKEND_CUDA, .name = "cuda", .on_device = 1, .forward = forward_cuda,
-                                  .weight_bytes = weight_bytes, .peak_reset = kcuda_peak_reset,
+const backend_ops backend_cuda = {.kind = BACKEND_CUDA,
+                                  .name = "cuda",
+                                  .on_device = 1,
+                                  .forward = forward_cuda,
+                                  .weight_bytes = weight_bytes,
+                                  .peak_reset = kcuda_peak_reset,
                                   .peak_bytes = kcuda_peak_bytes};
 
 int cuda_available(char *why, size_t cap) {
@@ -52,7 +56,8 @@ static cuda_weights *weights_new(const model_config *c) {
 static size_t layer_matrix_elems(const model_config *c, size_t *sizes) {
     size_t qd = (size_t)c->n_heads * c->head_dim, kvd = (size_t)c->n_kv_heads * c->head_dim;
     sizes[0] = qd * c->dim, sizes[1] = kvd * c->dim, sizes[2] = kvd * c->dim, sizes[3] = (size_t)c->dim * qd;
-    sizes[4] = (size_t)c->ffn_dim * c->dim, sizes[5] = (size_t)c->ffn_dim * c->dim, sizes[6] = (size_t)c->dim * c->ffn_dim;
+    sizes[4] = (size_t)c->ffn_dim * c->dim, sizes[5] = (size_t)c->ffn_dim * c->dim,
+    sizes[6] = (size_t)c->dim * c->ffn_dim;
     return sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4] + sizes[5] + sizes[6];
 }
 
@@ -101,7 +106,8 @@ int cuda_select(model *m) {
     attach(m, w);
     if (rc) {
         weights_free(m);
-        return pcb_fail("%s: moving the weights to the GPU: %s", m->gguf.path[0] ? m->gguf.path : "model", kcuda_error());
+        return pcb_fail("%s: moving the weights to the GPU: %s", m->gguf.path[0] ? m->gguf.path : "model",
+                        kcuda_error());
     }
     return 0;
 }
@@ -112,12 +118,33 @@ typedef struct {
 } random_shape;
 
 static const random_shape shapes[] = {
-    {"llama3-8b", {.arch = "llama", .name = "random Llama-3-8B shape", .n_layers = 32, .dim = 4096, .n_heads = 32,
-                   .n_kv_heads = 8, .head_dim = 128, .ffn_dim = 14336, .vocab_size = 128256, .context_length = 8192,
-                   .rope_theta = 500000.0f, .norm_eps = 1e-5f}},
-    {"smollm2-135m", {.arch = "llama", .name = "random SmolLM2-135M shape", .n_layers = 30, .dim = 576, .n_heads = 9,
-                      .n_kv_heads = 3, .head_dim = 64, .ffn_dim = 1536, .vocab_size = 49152, .context_length = 8192,
-                      .rope_theta = 100000.0f, .norm_eps = 1e-5f, .tied_embeddings = 1}},
+    {"llama3-8b",
+     {.arch = "llama",
+      .name = "random Llama-3-8B shape",
+      .n_layers = 32,
+      .dim = 4096,
+      .n_heads = 32,
+      .n_kv_heads = 8,
+      .head_dim = 128,
+      .ffn_dim = 14336,
+      .vocab_size = 128256,
+      .context_length = 8192,
+      .rope_theta = 500000.0f,
+      .norm_eps = 1e-5f}},
+    {"smollm2-135m",
+     {.arch = "llama",
+      .name = "random SmolLM2-135M shape",
+      .n_layers = 30,
+      .dim = 576,
+      .n_heads = 9,
+      .n_kv_heads = 3,
+      .head_dim = 64,
+      .ffn_dim = 1536,
+      .vocab_size = 49152,
+      .context_length = 8192,
+      .rope_theta = 100000.0f,
+      .norm_eps = 1e-5f,
+      .tied_embeddings = 1}},
 };
 
 const char *model_random_shapes(void) { return "llama3-8b, smollm2-135m"; }
@@ -157,7 +184,8 @@ model *model_random_cuda(const char *shape, uint64_t seed) {
     int rc = 0;
     // Uniform(+-1/sqrt(d_in)) keeps activations O(1) through the layers, like a trained net.
     w->token_embd = random_matrix((size_t)c->vocab_size * c->dim, seed, 1.0f, &rc);
-    w->output = c->tied_embeddings ? w->token_embd : random_matrix((size_t)c->vocab_size * c->dim, seed + 1, 0.02f, &rc);
+    w->output =
+        c->tied_embeddings ? w->token_embd : random_matrix((size_t)c->vocab_size * c->dim, seed + 1, 0.02f, &rc);
     w->output_norm = ones(c->dim, &rc);
     for (int l = 0; l < c->n_layers && !rc; l++) {
         cuda_layer *d = &w->layers[l];

@@ -15,7 +15,9 @@ int cuda_available(char *why, size_t cap) {
 
 int cuda_select(model *m) { return pcb_fail("--backend cuda: %s", NO_CUDA); }
 
-void backend_describe_device(char *out, size_t cap) { snprintf(out, cap, "not built (nvcc not found at build time, or CUDA=0)"); }
+void backend_describe_device(char *out, size_t cap) {
+    snprintf(out, cap, "not built (nvcc not found at build time, or CUDA=0)");
+}
 
 model *model_random_cuda(const char *shape, uint64_t seed) {
     pcb_fail("random model '%s' on the GPU: %s", shape, NO_CUDA);
@@ -38,7 +40,9 @@ int backend_time_gemm(int n, int d_in, int d_out, double *ms) { return pcb_fail(
 // A head on the device cannot have been filled here: freeing one is a no-op, growing one fails.
 void kv_device_free(kv_head *h) {}
 
-int kv_device_resize(kv_head *h, int head_dim, int cap, int keep) { return pcb_fail("kv cache on the GPU: %s", NO_CUDA); }
+int kv_device_resize(kv_head *h, int head_dim, int cap, int keep) {
+    return pcb_fail("kv cache on the GPU: %s", NO_CUDA);
+}
 
 int kv_device_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep) {
     return pcb_fail("kv cache gather on the GPU: %s", NO_CUDA);

@@ -24,7 +24,7 @@ typedef struct {
     bf16_t *output;      // [vocab, dim] (== token_embd when tied)
     float *output_norm;  // [dim]
     cuda_layer *layers;
-    size_t bytes;        // device bytes held
+    size_t bytes;  // device bytes held
 } cuda_weights;
 
 extern const backend_ops backend_cuda;  // backend_cuda.c

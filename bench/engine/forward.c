@@ -35,7 +35,8 @@ static int cpu_row_probs(const forward_attn *a, int q_head, int first_row, int n
         memcpy(qr + (size_t)i * hd, a->q + (size_t)t * qd + (size_t)q_head * hd, sizeof(float) * hd);
         qpos[i] = a->b->pos[t], qseq[i] = a->b->seq ? a->b->seq[t] : -1;
     }
-    attention_block(out, probs, 1, qr, qpos, qseq, n_rows, h->k, h->v, h->pos, h->chunk, h->n, hd, 1.0f / sqrtf((float)hd));
+    attention_block(out, probs, 1, qr, qpos, qseq, n_rows, h->k, h->v, h->pos, h->chunk, h->n, hd,
+                    1.0f / sqrtf((float)hd));
     free(qr), free(out), free(qpos), free(qseq);
     return 0;
 }
@@ -127,7 +128,8 @@ static void attention_layer(const model *m, const kv_cache *cache, int layer, co
             for (int r = 0; r < group; r++)
                 for (int t = t0; t < t1; t++) {
                     int row = r * bt + (t - t0);
-                    memcpy(qbuf + (size_t)row * hd, q + (size_t)t * qd + (size_t)(g * group + r) * hd, sizeof(float) * hd);
+                    memcpy(qbuf + (size_t)row * hd, q + (size_t)t * qd + (size_t)(g * group + r) * hd,
+                           sizeof(float) * hd);
                     qpos[row] = b->pos[t];
                     qseq[row] = b->seq ? b->seq[t] : -1;
                 }
@@ -282,13 +284,17 @@ static int forward_cpu(const model *m, kv_cache *cache, const forward_batch *b) 
 
 const backend_ops backend_cpu = {.kind = BACKEND_CPU, .name = "cpu", .forward = forward_cpu};
 
-int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos,
-                     float *last_logits) {
+int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos, float *last_logits) {
     if (n <= 0) return pcb_fail("forward: empty sequence");
     int32_t *pos = pcb_malloc(sizeof(int32_t) * n), last = n - 1;
     for (int i = 0; i < n; i++) pos[i] = start_pos + i;
-    forward_batch b = {.n = n, .tokens = tokens, .pos = pos, .doc = pos, .logit_rows = &last,
-                       .n_logit_rows = last_logits ? 1 : 0, .logits = last_logits};
+    forward_batch b = {.n = n,
+                       .tokens = tokens,
+                       .pos = pos,
+                       .doc = pos,
+                       .logit_rows = &last,
+                       .n_logit_rows = last_logits ? 1 : 0,
+                       .logits = last_logits};
     int rc = forward(m, cache, &b);
     free(pos);
     return rc;

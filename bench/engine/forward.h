@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "bench/engine/kv_cache.h"
-#include "bench/model/model.h"
 #include "bench/engine/probe.h"
+#include "bench/model/model.h"
 
 typedef struct forward_batch forward_batch;
 typedef struct forward_attn forward_attn;
@@ -23,8 +23,8 @@ struct forward_attn {
     const kv_cache *cache;
     const forward_batch *b;
     int layer;
-    const float *q;   // CPU: [n, n_heads * head_dim] rotated queries
-    void *backend;    // CUDA: the forward call's device state
+    const float *q;  // CPU: [n, n_heads * head_dim] rotated queries
+    void *backend;   // CUDA: the forward call's device state
 };
 
 // Called per layer after this call's keys/values were appended and before the layer's
@@ -34,18 +34,18 @@ struct forward_attn {
 typedef int (*forward_hook_fn)(void *user, int layer, const forward_attn *att, const forward_batch *b, kv_cache *cache);
 
 struct forward_batch {
-    int n;                    // tokens in this call
-    const int32_t *tokens;    // [n]
-    const int32_t *pos;       // [n] position ids (rotary)
+    int n;                  // tokens in this call
+    const int32_t *tokens;  // [n]
+    const int32_t *pos;     // [n] position ids (rotary)
     // [n] or NULL (= all -1). Token i is stored with chunk id seq[i] and sees slot j iff
     // slot.pos <= pos[i] and (seq[i] < 0 or slot.chunk == seq[i]).
     const int32_t *seq;
-    const int32_t *doc;       // [n] or NULL: document index stored with each slot (-1 if NULL)
+    const int32_t *doc;  // [n] or NULL: document index stored with each slot (-1 if NULL)
     // Logits only for these rows (indices into the call's tokens); out: [n_logit_rows, vocab].
     const int32_t *logit_rows;
     int n_logit_rows;
     float *logits;
-    const probe *probe;       // or NULL
+    const probe *probe;                // or NULL
     forward_hook_fn before_attention;  // or NULL
     void *hook_user;
 };
@@ -56,8 +56,7 @@ int forward(const model *m, kv_cache *cache, const forward_batch *b);
 
 // Convenience for one sequence: tokens at positions start_pos.. (seq -1, doc = position), with
 // the last row's logits into last_logits[vocab] (NULL: none).
-int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos,
-                     float *last_logits);
+int forward_sequence(const model *m, kv_cache *cache, const int32_t *tokens, int n, int start_pos, float *last_logits);
 
 // A cache shaped for the model.
 kv_cache *model_new_cache(const model *m);

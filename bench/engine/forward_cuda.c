@@ -80,8 +80,9 @@ static int deliver_probe(const cuda_forward *f, const probe *p, int layer, const
     if (p->on_row) {
         size_t count = (size_t)p->n_rows * c->n_heads * longest;
         float *d = kcuda_malloc(sizeof(float) * count), *host = pcb_malloc(sizeof(float) * count);
-        rc = !d || kcuda_attention_probs(d, NULL, longest, f->q16, f->pos, f->chunk, d_rows, p->n_rows, c->n_heads, 0,
-                                         c->n_heads, &kv, scale) ||
+        rc = !d ||
+             kcuda_attention_probs(d, NULL, longest, f->q16, f->pos, f->chunk, d_rows, p->n_rows, c->n_heads, 0,
+                                   c->n_heads, &kv, scale) ||
              kcuda_download(host, d, sizeof(float) * count);
         if (!rc)
             for (int h = 0; h < c->n_heads; h++)
@@ -93,8 +94,9 @@ static int deliver_probe(const cuda_forward *f, const probe *p, int layer, const
     if (p->on_sum && !rc) {
         size_t count = (size_t)c->n_heads * longest;
         float *d = kcuda_malloc(sizeof(float) * count), *host = pcb_malloc(sizeof(float) * count);
-        rc = !d || kcuda_attention_probs(NULL, d, longest, f->q16, f->pos, f->chunk, d_rows, p->n_rows, c->n_heads, 0,
-                                         c->n_heads, &kv, scale) ||
+        rc = !d ||
+             kcuda_attention_probs(NULL, d, longest, f->q16, f->pos, f->chunk, d_rows, p->n_rows, c->n_heads, 0,
+                                   c->n_heads, &kv, scale) ||
              kcuda_download(host, d, sizeof(float) * count);
         if (!rc)
             for (int h = 0; h < c->n_heads; h++)
@@ -134,8 +136,9 @@ static int mlp(cuda_forward *f, const cuda_layer *w, const model_config *c) {
     for (int r0 = 0; r0 < n; r0 += MLP_ROWS) {
         int rn = n - r0 < MLP_ROWS ? n - r0 : MLP_ROWS;
         const bf16_t *xr = f->act16 + (size_t)r0 * dim;
-        if (kcuda_gemm_bf16(f->h1, xr, w->mat[W_GATE], rn, dim, ffn) || kcuda_gemm_bf16(f->h2, xr, w->mat[W_UP], rn, dim, ffn) ||
-            kcuda_swiglu(f->h1, f->h2, (int64_t)rn * ffn) || kcuda_to_bf16(f->h16, f->h1, (int64_t)rn * ffn) ||
+        if (kcuda_gemm_bf16(f->h1, xr, w->mat[W_GATE], rn, dim, ffn) ||
+            kcuda_gemm_bf16(f->h2, xr, w->mat[W_UP], rn, dim, ffn) || kcuda_swiglu(f->h1, f->h2, (int64_t)rn * ffn) ||
+            kcuda_to_bf16(f->h16, f->h1, (int64_t)rn * ffn) ||
             kcuda_gemm_bf16(f->xb + (size_t)r0 * dim, f->h16, w->mat[W_DOWN], rn, ffn, dim))
             return -1;
     }
@@ -161,13 +164,15 @@ int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
     const cuda_weights *w = m->backend_weights;
     int n = b->n, dim = c->dim, hd = c->head_dim, qd = c->n_heads * hd, kvd = c->n_kv_heads * hd;
     float scale = 1.0f / sqrtf((float)hd);
-    if (c->n_kv_heads > KCUDA_MAX_KV_HEADS) return pcb_fail("forward (cuda): %d KV heads > %d", c->n_kv_heads, KCUDA_MAX_KV_HEADS);
+    if (c->n_kv_heads > KCUDA_MAX_KV_HEADS)
+        return pcb_fail("forward (cuda): %d KV heads > %d", c->n_kv_heads, KCUDA_MAX_KV_HEADS);
     if (kv_cache_reserve(cache, n)) return -1;
     cuda_forward f = {.m = m, .n = n};
     f.chunk_host = pcb_malloc(sizeof(int32_t) * n), f.doc_host = pcb_malloc(sizeof(int32_t) * n);
     for (int i = 0; i < n; i++) f.chunk_host[i] = b->seq ? b->seq[i] : -1, f.doc_host[i] = b->doc ? b->doc[i] : -1;
     int rc = allocate(&f, c, n) || kcuda_upload(f.tokens, b->tokens, sizeof(int32_t) * n) ||
-             kcuda_upload(f.pos, b->pos, sizeof(int32_t) * n) || kcuda_upload(f.chunk, f.chunk_host, sizeof(int32_t) * n) ||
+             kcuda_upload(f.pos, b->pos, sizeof(int32_t) * n) ||
+             kcuda_upload(f.chunk, f.chunk_host, sizeof(int32_t) * n) ||
              kcuda_embed(f.x, w->token_embd, f.tokens, n, dim);
     if (rc) {
         release(&f);
@@ -176,8 +181,9 @@ int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
     for (int l = 0; l < c->n_layers && rc == 0; l++) {
         const cuda_layer *lw = &w->layers[l];
         // x += Wo attn(rope(Wq xn), rope(Wk xn), Wv xn), xn = rmsnorm(x)
-        if (kcuda_rmsnorm(f.xb, f.x, lw->attn_norm, n, dim, c->norm_eps) || kcuda_to_bf16(f.act16, f.xb, (int64_t)n * dim) ||
-            kcuda_gemm_bf16(f.q, f.act16, lw->mat[W_Q], n, dim, qd) || kcuda_gemm_bf16(f.k, f.act16, lw->mat[W_K], n, dim, kvd) ||
+        if (kcuda_rmsnorm(f.xb, f.x, lw->attn_norm, n, dim, c->norm_eps) ||
+            kcuda_to_bf16(f.act16, f.xb, (int64_t)n * dim) || kcuda_gemm_bf16(f.q, f.act16, lw->mat[W_Q], n, dim, qd) ||
+            kcuda_gemm_bf16(f.k, f.act16, lw->mat[W_K], n, dim, kvd) ||
             kcuda_gemm_bf16(f.v, f.act16, lw->mat[W_V], n, dim, kvd) ||
             kcuda_rope_interleaved(f.q, f.pos, n, c->n_heads, hd, c->rope_theta) ||
             kcuda_rope_interleaved(f.k, f.pos, n, c->n_kv_heads, hd, c->rope_theta) ||
@@ -185,7 +191,8 @@ int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
             rc = cuda_fail("q/k/v projections");
             break;
         }
-        if ((rc = kv_cache_append_device(cache, l, f.k, f.v, n, b->pos, f.chunk_host, f.doc_host, f.pos, f.chunk))) break;
+        if ((rc = kv_cache_append_device(cache, l, f.k, f.v, n, b->pos, f.chunk_host, f.doc_host, f.pos, f.chunk)))
+            break;
         forward_attn fa = {.row_probs = cuda_row_probs, .m = m, .cache = cache, .b = b, .layer = l, .backend = &f};
         if (b->before_attention && (rc = b->before_attention(b->hook_user, l, &fa, b, cache))) break;
         kcuda_kv_layer kv;
@@ -196,12 +203,13 @@ int forward_cuda(const model *m, kv_cache *cache, const forward_batch *b) {
             break;
         }
         const probe *p = b->probe;
-        if (p && (p->on_row || p->on_sum) && (!p->layers || p->layers[l]) && (rc = deliver_probe(&f, p, l, cache))) break;
+        if (p && (p->on_row || p->on_sum) && (!p->layers || p->layers[l]) && (rc = deliver_probe(&f, p, l, cache)))
+            break;
         if (kcuda_to_bf16(f.act16, f.q, (int64_t)n * qd) || kcuda_gemm_bf16(f.xb, f.act16, lw->mat[W_O], n, qd, dim) ||
             kcuda_add(f.x, f.xb, (int64_t)n * dim) ||
             // x += mlp(rmsnorm(x))
-            kcuda_rmsnorm(f.xb, f.x, lw->ffn_norm, n, dim, c->norm_eps) || kcuda_to_bf16(f.act16, f.xb, (int64_t)n * dim) ||
-            mlp(&f, lw, c)) {
+            kcuda_rmsnorm(f.xb, f.x, lw->ffn_norm, n, dim, c->norm_eps) ||
+            kcuda_to_bf16(f.act16, f.xb, (int64_t)n * dim) || mlp(&f, lw, c)) {
             rc = cuda_fail("output projection and MLP");
             break;
         }

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "bench/base/error.h"
-#include "bench/engine/forward.h"
 #include "bench/base/sysinfo.h"
+#include "bench/engine/forward.h"
 
 static int is_stop(const generate_options *o, int32_t id) {
     for (int i = 0; i < o->n_stop; i++)
@@ -28,8 +28,14 @@ int generate_continue(const model *m, kv_cache *cache, float *logits, int next_p
         if (out->n_tokens == opt->max_new_tokens) break;
         // A generated token belongs to no chunk and to no document position.
         int32_t pos = next_pos++, row = 0;
-        forward_batch b = {.n = 1, .tokens = &next, .pos = &pos, .logit_rows = &row, .n_logit_rows = 1,
-                           .logits = logits, .before_attention = opt->before_attention, .hook_user = opt->hook_user};
+        forward_batch b = {.n = 1,
+                           .tokens = &next,
+                           .pos = &pos,
+                           .logit_rows = &row,
+                           .n_logit_rows = 1,
+                           .logits = logits,
+                           .before_attention = opt->before_attention,
+                           .hook_user = opt->hook_user};
         if ((rc = forward(m, cache, &b))) break;
         out->n_forward++;
     }

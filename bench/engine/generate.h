@@ -19,10 +19,10 @@ typedef struct {
 } generate_options;
 
 typedef struct {
-    int32_t *tokens;     // generated ids (malloc'ed)
+    int32_t *tokens;  // generated ids (malloc'ed)
     int n_tokens;
-    int stopped;         // 1 = a stop token ended it, 0 = max_new_tokens reached
-    int n_forward;       // single-token decode steps run (decode_ms covers these)
+    int stopped;    // 1 = a stop token ended it, 0 = max_new_tokens reached
+    int n_forward;  // single-token decode steps run (decode_ms covers these)
     double prefill_ms, decode_ms;
 } generate_result;
 

@@ -77,8 +77,7 @@ int kv_cache_reserve(kv_cache *c, int extra) {
     return 0;
 }
 
-void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk,
-                    int32_t doc) {
+void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk, int32_t doc) {
     assert(!h->device);
     head_reserve(h, head_dim, 1);
     memcpy(h->k + (size_t)h->n * head_dim, k, sizeof(float) * head_dim);
@@ -92,8 +91,9 @@ void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, in
 int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep) {
     for (int i = 0; i < n_keep; i++)
         if (keep[i] < 0 || keep[i] >= h->n || (i > 0 && keep[i] <= keep[i - 1]))
-            return pcb_fail("kv cache gather: index %d (entry %d) is out of range or not increasing (head has %d slots)",
-                            keep[i], i, h->n);
+            return pcb_fail(
+                "kv cache gather: index %d (entry %d) is out of range or not increasing (head has %d slots)", keep[i],
+                i, h->n);
     if (n_keep == 0) {
         head_free(h);
         return 0;

@@ -12,13 +12,13 @@
 #include <stdint.h>
 
 typedef struct {
-    int n, cap;      // slots used / allocated
-    float *k, *v;    // [cap, head_dim]
-    int32_t *pos;    // [cap] position id
-    int32_t *chunk;  // [cap] source chunk id (-1: shared, e.g. the question or a single sequence)
-    int32_t *doc;    // [cap] index of the token in the original document (-1: none)
-    int device;      // 1: K/V are dk/dv on the GPU (k, v stay NULL)
-    void *dk, *dv;   // device [cap, head_dim] bf16
+    int n, cap;              // slots used / allocated
+    float *k, *v;            // [cap, head_dim]
+    int32_t *pos;            // [cap] position id
+    int32_t *chunk;          // [cap] source chunk id (-1: shared, e.g. the question or a single sequence)
+    int32_t *doc;            // [cap] index of the token in the original document (-1: none)
+    int device;              // 1: K/V are dk/dv on the GPU (k, v stay NULL)
+    void *dk, *dv;           // device [cap, head_dim] bf16
     int32_t *dpos, *dchunk;  // device [cap] copies of pos and chunk
 } kv_head;
 
@@ -39,8 +39,7 @@ kv_head *kv_cache_head(const kv_cache *c, int layer, int kv_head_index);
 // amortised 1.5x growth for single slots (decoding). -1 + error when device memory runs out.
 int kv_cache_reserve(kv_cache *c, int extra);
 // Appends one slot to one head (host caches).
-void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk,
-                    int32_t doc);
+void kv_head_append(kv_head *h, int head_dim, const float *k, const float *v, int32_t pos, int32_t chunk, int32_t doc);
 // Keeps only slots keep[0..n_keep) (strictly increasing indices) of one head, in that order;
 // the allocation shrinks to fit. Returns -1 (error set) on bad indices, leaving h untouched.
 int kv_head_gather(kv_head *h, int head_dim, const int32_t *keep, int n_keep);

@@ -73,7 +73,8 @@ int kv_cache_append_device(kv_cache *c, int layer, const float *d_k, const float
         size_t row = sizeof(uint16_t) * hd;
         if (kcuda_kv_store((bf16_t *)((char *)h->dk + row * h->n), (bf16_t *)((char *)h->dv + row * h->n), d_k, d_v, n,
                            c->n_kv_heads * hd, g, hd) ||
-            kcuda_copy(h->dpos + h->n, d_pos, sizeof(int32_t) * n) || kcuda_copy(h->dchunk + h->n, d_chunk, sizeof(int32_t) * n))
+            kcuda_copy(h->dpos + h->n, d_pos, sizeof(int32_t) * n) ||
+            kcuda_copy(h->dchunk + h->n, d_chunk, sizeof(int32_t) * n))
             return pcb_fail("kv cache append: %s", kcuda_error());
         memcpy(h->pos + h->n, pos, sizeof(int32_t) * n);
         memcpy(h->chunk + h->n, chunk, sizeof(int32_t) * n);

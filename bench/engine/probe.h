@@ -19,8 +19,7 @@ typedef struct probe probe;
 //   probs[slots->n]: attention of that row over the slots of its KV head (0 for masked slots);
 //   slots: the KV head's slots (positions, chunks, document indices) as they are at this layer.
 //   row_index: index into probe->rows.
-typedef void (*probe_fn)(void *user, int layer, int q_head, int row_index, const float *probs,
-                         const kv_head *slots);
+typedef void (*probe_fn)(void *user, int layer, int q_head, int row_index, const float *probs, const kv_head *slots);
 
 // Sum mode: called once per (layer, query head) with the attention probabilities summed over
 // every observed row (sums[slots->n]). Costs O(keys) memory per head instead of O(rows x keys),
@@ -31,8 +30,8 @@ struct probe {
     const uint8_t *layers;  // [n_layers]: 1 = observe this layer; NULL = every layer
     const int32_t *rows;    // rows (indices into this call's tokens) to observe, increasing
     int n_rows;
-    probe_fn on_row;        // per-row delivery, or NULL
-    probe_sum_fn on_sum;    // summed delivery, or NULL (both may be set)
+    probe_fn on_row;      // per-row delivery, or NULL
+    probe_sum_fn on_sum;  // summed delivery, or NULL (both may be set)
     void *user;
 };
 

@@ -12,8 +12,8 @@ typedef struct {
     const pcomp_observer *obs;
     forward_hook_fn inner;  // runs first (or NULL)
     void *inner_user;
-    int calls;              // forward calls seen; step = calls - 1 (0 = the question)
-    float *mean, *rows;     // [n_heads, stride], [rows, stride] scratch
+    int calls;           // forward calls seen; step = calls - 1 (0 = the question)
+    float *mean, *rows;  // [n_heads, stride], [rows, stride] scratch
     size_t mean_cap, rows_cap;
 } attn_observe;
 

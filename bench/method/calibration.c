@@ -16,12 +16,18 @@ void calibration_init(calibration *c, const model *m, const pcomp_options *o, lo
 
 int calib_in_region(calib_region r, int width, int j, int n, int32_t pos, int32_t chunk) {
     switch (r) {
-    case REGION_SINK: return j < width;
-    case REGION_RECENT: return j >= n - width;
-    case REGION_MIDDLE: return j >= width && j < n - width;
-    case REGION_ALL: return 1;
-    case REGION_CHUNK_SINKS: return chunk >= 0 && pos < width;  // first tokens of every kept chunk
-    default: return 0;
+    case REGION_SINK:
+        return j < width;
+    case REGION_RECENT:
+        return j >= n - width;
+    case REGION_MIDDLE:
+        return j >= width && j < n - width;
+    case REGION_ALL:
+        return 1;
+    case REGION_CHUNK_SINKS:
+        return chunk >= 0 && pos < width;  // first tokens of every kept chunk
+    default:
+        return 0;
     }
 }
 

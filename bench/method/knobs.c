@@ -42,8 +42,8 @@ static const knob table[KNOB_COUNT] = {
                           "parallelcomp: evict KV slots inside every chunk", NULL, OPT(kv_eviction)},
     [KNOB_CAPACITY] = {"method.capacity", "--capacity", "N", KNOB_INT, 512, 1, 1 << 24, 0, NULL,
                        "KV slots kept per KV head (per chunk for parallelcomp)", NULL, OPT(capacity)},
-    [KNOB_WINDOW] = {"method.window", "--window", "N", KNOB_INT, 8, 1, 100000, 0, NULL, "observation window rows",
-                     NULL, OPT(window)},
+    [KNOB_WINDOW] = {"method.window", "--window", "N", KNOB_INT, 8, 1, 100000, 0, NULL, "observation window rows", NULL,
+                     OPT(window)},
     [KNOB_POOL_KERNEL] = {"method.pool_kernel", "--pool", "N", KNOB_INT, 7, 1, 1023, KNOB_ODD, NULL,
                           "max-pool width over window scores", NULL, OPT(pool_kernel)},
     [KNOB_SINK_TOKENS] = {"method.sink_tokens", "--sinks", "N", KNOB_INT, 4, 0, 100000, 0, NULL,
@@ -53,7 +53,8 @@ static const knob table[KNOB_COUNT] = {
     [KNOB_PYRAMID_BETA] = {"method.pyramid_beta", "--pyramid-beta", "F", KNOB_FLOAT, 20, 1, HUGE_VAL, 0, NULL,
                            "pyramidkv: min layer budget = (capacity - window) / beta", NULL, OPT(pyramid_beta)},
     [KNOB_CALIB_ENABLED] = {"method.calibration.enabled", NULL, NULL, KNOB_BOOL, 0, 0, 0, 0, NULL,
-                            "calibrate at the question (on the command line: when --calib-layers is given)", NULL, OPT(calibrate)},
+                            "calibrate at the question (on the command line: when --calib-layers is given)", NULL,
+                            OPT(calibrate)},
     [KNOB_CALIB_LAYERS] = {"method.calibration.layers", "--calib-layers", "A-B", KNOB_LAYERS, 0, 0, 100000, 0, NULL,
                            "calibrated layers A-B, 0-based, inclusive (needed by calibration; --calib-layers "
                            "turns it on)",
@@ -70,8 +71,8 @@ static const knob table[KNOB_COUNT] = {
     [KNOB_CALIB_EQUALIZE] = {"method.calibration.equalize", "--no-equalize", NULL, KNOB_BOOL, 1, 0, 0, 0, NULL,
                              "calibration: every KV head of a layer drops the same count",
                              "do not make every KV head drop the same count", OPT(calib_equalize)},
-    [KNOB_CALIB_CURRENT_STEP] = {"method.calibration.current_step", "--calib-cache-only", NULL, KNOB_BOOL, 1, 0, 0,
-                                 0, NULL, "calibration: the question's own attention already skips the evicted slots",
+    [KNOB_CALIB_CURRENT_STEP] = {"method.calibration.current_step", "--calib-cache-only", NULL, KNOB_BOOL, 1, 0, 0, 0,
+                                 NULL, "calibration: the question's own attention already skips the evicted slots",
                                  "keep this step's attention; evict from the cache afterwards",
                                  OPT(calib_current_step)},
     [KNOB_ATTN_ENABLED] = {"attention_log.enabled", NULL, NULL, KNOB_BOOL, 0, 0, 0, 0, NULL,
@@ -86,10 +87,8 @@ const knob *knob_get(knob_id id) { return id >= 0 && id < KNOB_COUNT ? &table[id
 
 void knob_store(const knob *k, void *target, double value) {
     char *p = (char *)target + k->offset;
-    if (k->type == KNOB_FLOAT)
-        *(double *)p = value;
-    else
-        *(int *)p = (int)value;
+    if (k->type == KNOB_FLOAT) *(double *)p = value;
+    else *(int *)p = (int)value;
 }
 
 void knob_set_default(const knob *k, void *target) {
@@ -116,12 +115,9 @@ void knob_range_text(double lo, double hi, unsigned flags, int is_int, const cha
     snprintf(a, sizeof a, fmt, lo);
     snprintf(b, sizeof b, fmt, hi);
     const char *ge = flags & KNOB_LO_OPEN ? ">" : ">=", *le = flags & KNOB_HI_OPEN ? "<" : "<=";
-    if (hi >= KNOB_UNBOUNDED)
-        snprintf(buf, size, "%s %s %s", what, ge, a);
-    else if (!(flags & (KNOB_LO_OPEN | KNOB_HI_OPEN)))
-        snprintf(buf, size, "%s in %s..%s", what, a, b);
-    else
-        snprintf(buf, size, "%s %s %s and %s %s", what, ge, a, le, b);
+    if (hi >= KNOB_UNBOUNDED) snprintf(buf, size, "%s %s %s", what, ge, a);
+    else if (!(flags & (KNOB_LO_OPEN | KNOB_HI_OPEN))) snprintf(buf, size, "%s in %s..%s", what, a, b);
+    else snprintf(buf, size, "%s %s %s and %s %s", what, ge, a, le, b);
 }
 
 void knob_expected(const knob *k, char *buf, size_t size) {
@@ -130,8 +126,12 @@ void knob_expected(const knob *k, char *buf, size_t size) {
     case KNOB_INT:
         knob_range_text(k->lo, k->hi, k->range, 1, k->range & KNOB_ODD ? "an odd int" : "an int", buf, size);
         break;
-    case KNOB_FLOAT: knob_range_text(k->lo, k->hi, k->range, 0, "a number", buf, size); break;
-    case KNOB_BOOL: snprintf(buf, size, "true or false"); break;
+    case KNOB_FLOAT:
+        knob_range_text(k->lo, k->hi, k->range, 0, "a number", buf, size);
+        break;
+    case KNOB_BOOL:
+        snprintf(buf, size, "true or false");
+        break;
     case KNOB_ENUM: {
         size_t n = (size_t)snprintf(buf, size, "one of ");
         if (n < size) pcb_names_join(k->values, ", ", buf + n, size - n);
@@ -146,11 +146,21 @@ void knob_expected(const knob *k, char *buf, size_t size) {
 
 void knob_default_text(const knob *k, char *buf, size_t size) {
     switch (k->type) {
-    case KNOB_INT: snprintf(buf, size, "%.0f", k->def); break;
-    case KNOB_FLOAT: snprintf(buf, size, "%g", k->def); break;
-    case KNOB_BOOL: snprintf(buf, size, "%s", k->def ? "true" : "false"); break;
-    case KNOB_ENUM: snprintf(buf, size, "%s", k->values[(int)k->def]); break;
-    case KNOB_LAYERS: snprintf(buf, size, "\"\""); break;
+    case KNOB_INT:
+        snprintf(buf, size, "%.0f", k->def);
+        break;
+    case KNOB_FLOAT:
+        snprintf(buf, size, "%g", k->def);
+        break;
+    case KNOB_BOOL:
+        snprintf(buf, size, "%s", k->def ? "true" : "false");
+        break;
+    case KNOB_ENUM:
+        snprintf(buf, size, "%s", k->values[(int)k->def]);
+        break;
+    case KNOB_LAYERS:
+        snprintf(buf, size, "\"\"");
+        break;
     }
 }
 

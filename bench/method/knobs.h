@@ -63,18 +63,18 @@ typedef struct {
 } attn_log_options;
 
 typedef struct {
-    const char *key;        // config key, "method.capacity"
-    const char *flag;       // command-line flag, "--capacity"; NULL: none
-    const char *metavar;    // "N" in --help
+    const char *key;      // config key, "method.capacity"
+    const char *flag;     // command-line flag, "--capacity"; NULL: none
+    const char *metavar;  // "N" in --help
     knob_type type;
-    double def;             // default: the value (BOOL 0 / 1, ENUM the index)
-    double lo, hi;          // INT / FLOAT value range, LAYERS layer numbers
-    unsigned range;         // KNOB_LO_OPEN | KNOB_HI_OPEN | KNOB_ODD
+    double def;                 // default: the value (BOOL 0 / 1, ENUM the index)
+    double lo, hi;              // INT / FLOAT value range, LAYERS layer numbers
+    unsigned range;             // KNOB_LO_OPEN | KNOB_HI_OPEN | KNOB_ODD
     const char *const *values;  // ENUM: the names, NULL-terminated
-    const char *help;       // what the value means (ENUM: a noun, "unknown <help> 'x'")
-    const char *flag_help;  // BOOL with a flag: what the flag does (it sets the other value)
+    const char *help;           // what the value means (ENUM: a noun, "unknown <help> 'x'")
+    const char *flag_help;      // BOOL with a flag: what the flag does (it sets the other value)
     knob_home home;
-    size_t offset;          // the field in its struct (LAYERS: calib_lo; calib_hi follows)
+    size_t offset;  // the field in its struct (LAYERS: calib_lo; calib_hi follows)
 } knob;
 
 const knob *knob_get(knob_id id);

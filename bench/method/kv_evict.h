@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 #include "bench/engine/kv_cache.h"
-#include "bench/model/model.h"
 #include "bench/engine/probe.h"
+#include "bench/model/model.h"
 
 typedef struct {
     int n_layers, n_kv_heads, group, cap;
-    float *s;   // [n_layers, n_kv_heads, cap] attention mass per slot
+    float *s;  // [n_layers, n_kv_heads, cap] attention mass per slot
 } kv_scores;
 
 // Scores for caches of at most `cap` slots per head, all zero.

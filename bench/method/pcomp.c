@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/method/attn_observe.h"
-#include "bench/method/calibration.h"
 #include "bench/base/error.h"
+#include "bench/base/sysinfo.h"
 #include "bench/engine/forward.h"
 #include "bench/engine/generate.h"
+#include "bench/method/attn_observe.h"
+#include "bench/method/calibration.h"
 #include "bench/method/pcomp_internal.h"
-#include "bench/base/sysinfo.h"
 
 void pcomp_track_kv(pcomp_result *r, size_t bytes) {
     if (bytes > r->kv_peak_bytes) r->kv_peak_bytes = bytes;
@@ -26,8 +26,13 @@ static int question_prefill(const model *m, const pcomp_input *in, const pcomp_o
     st->logits = pcb_malloc(sizeof(float) * m->cfg.vocab_size);
     calibration cal;
     if (o->calibrate) calibration_init(&cal, m, o, r->calib_evicted);
-    forward_batch fb = {.n = n, .tokens = in->question, .pos = pos, .logit_rows = &last, .n_logit_rows = 1,
-                        .logits = st->logits, .before_attention = o->calibrate ? calibration_hook : NULL,
+    forward_batch fb = {.n = n,
+                        .tokens = in->question,
+                        .pos = pos,
+                        .logit_rows = &last,
+                        .n_logit_rows = 1,
+                        .logits = st->logits,
+                        .before_attention = o->calibrate ? calibration_hook : NULL,
                         .hook_user = o->calibrate ? &cal : NULL};
     if (obs) {  // the observer runs calibration first, then looks
         obs->inner = fb.before_attention, obs->inner_user = fb.hook_user;

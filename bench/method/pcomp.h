@@ -41,29 +41,29 @@ typedef enum { REGION_SINK, REGION_RECENT, REGION_MIDDLE, REGION_ALL, REGION_CHU
 typedef struct {
     pcomp_method method;
     // Budgets in tokens; 0 = derived from the model's trained context (see pcomp_resolve).
-    int model_budget;    // longest position span of one window (default: trained context)
-    int chunk_tokens;    // context part of one chunk (default: budget - question - max_new_tokens)
-    int batch_chunks;    // chunks prefilled per forward call (same caches as 1)
-    int topk_chunks;     // parallelcomp: chunks kept (0 = all)
-    int query_recent;    // score with the last k query tokens only (0 = all)
-    int repeat_head;     // instruction head in every chunk (1, as the reference) or the first only
+    int model_budget;  // longest position span of one window (default: trained context)
+    int chunk_tokens;  // context part of one chunk (default: budget - question - max_new_tokens)
+    int batch_chunks;  // chunks prefilled per forward call (same caches as 1)
+    int topk_chunks;   // parallelcomp: chunks kept (0 = all)
+    int query_recent;  // score with the last k query tokens only (0 = all)
+    int repeat_head;   // instruction head in every chunk (1, as the reference) or the first only
     // KV eviction: parallelcomp's in-chunk eviction, and the capacity of the KV baselines.
-    int kv_eviction;     // parallelcomp: evict inside chunks
-    int capacity;        // slots kept per KV head (per chunk for parallelcomp)
-    int window;          // observation window rows (SnapKV / PyramidKV / in-chunk eviction)
-    int pool_kernel;     // max-pool width over window scores (odd)
-    int sink_tokens;     // StreamingLLM: attention-sink slots kept
-    double h2o_heavy;    // H2O: fraction of the capacity given to heavy hitters
-    double pyramid_beta; // PyramidKV: min layer budget = (capacity - window) / beta
+    int kv_eviction;      // parallelcomp: evict inside chunks
+    int capacity;         // slots kept per KV head (per chunk for parallelcomp)
+    int window;           // observation window rows (SnapKV / PyramidKV / in-chunk eviction)
+    int pool_kernel;      // max-pool width over window scores (odd)
+    int sink_tokens;      // StreamingLLM: attention-sink slots kept
+    double h2o_heavy;     // H2O: fraction of the capacity given to heavy hitters
+    double pyramid_beta;  // PyramidKV: min layer budget = (capacity - window) / beta
     // Attention-bias calibration at the final question prefill.
     int calibrate;
-    int calib_lo, calib_hi;   // layer range, inclusive, 0-based
+    int calib_lo, calib_hi;  // layer range, inclusive, 0-based
     calib_region region;
-    double calib_threshold;   // evict slots whose attention exceeds this
-    int calib_rows;           // mean over the last r question rows
-    int calib_width;          // region width (sink / recent / chunk_sinks), tokens
-    int calib_equalize;       // every KV head of a layer drops the same number of slots
-    int calib_current_step;   // 1: the question's own attention already skips them; 0: cache only
+    double calib_threshold;  // evict slots whose attention exceeds this
+    int calib_rows;          // mean over the last r question rows
+    int calib_width;         // region width (sink / recent / chunk_sinks), tokens
+    int calib_equalize;      // every KV head of a layer drops the same number of slots
+    int calib_current_step;  // 1: the question's own attention already skips them; 0: cache only
     // Generation.
     int max_new_tokens;
 } pcomp_options;
@@ -71,43 +71,43 @@ typedef struct {
 // Token-level input of one sample. Chunked methods use chunk_head/chunk_tail/query/question;
 // single-window methods prefill full_prefix + doc + full_suffix.
 typedef struct {
-    int32_t *doc;          // document (the long context) without special tokens
+    int32_t *doc;  // document (the long context) without special tokens
     int n_doc;
-    int32_t *chunk_head;   // instruction head, repeated per chunk (BOS goes before it)
+    int32_t *chunk_head;  // instruction head, repeated per chunk (BOS goes before it)
     int n_chunk_head;
-    int32_t *chunk_tail;   // text after the document inside the context template
+    int32_t *chunk_tail;  // text after the document inside the context template
     int n_chunk_tail;
-    int32_t *query;        // appended to every chunk to score it (the raw question tail)
+    int32_t *query;  // appended to every chunk to score it (the raw question tail)
     int n_query;
-    int32_t *question;     // final question after the merged cache (chat-wrapped when asked)
+    int32_t *question;  // final question after the merged cache (chat-wrapped when asked)
     int n_question;
     int32_t *full_prefix;  // single window: [BOS] (+ chat opening) + instruction head
     int n_full_prefix;
     int32_t *full_suffix;  // single window: tail + question (+ chat closing)
     int n_full_suffix;
-    int32_t bos;           // BOS id when the model adds one, else -1
+    int32_t bos;  // BOS id when the model adds one, else -1
 } pcomp_input;
 
 typedef struct {
-    int index;           // chunk number in document order
-    int n_context;       // context part length C_c (BOS + head + text + tail)
+    int index;               // chunk number in document order
+    int n_context;           // context part length C_c (BOS + head + text + tail)
     int doc_begin, doc_end;  // document token range [begin, end)
-    double score;        // mean NLL of the query given the chunk
+    double score;            // mean NLL of the query given the chunk
     int kept;
 } pcomp_chunk;
 
 typedef struct {
-    int32_t *answer;     // generated ids
+    int32_t *answer;  // generated ids
     int n_answer;
-    int stopped;         // a stop token ended generation
-    pcomp_chunk *chunks; // chunked methods: every chunk
+    int stopped;          // a stop token ended generation
+    pcomp_chunk *chunks;  // chunked methods: every chunk
     int n_chunks, n_kept;
     int n_layers;
-    long *kv_slots;      // [n_layers] slots over the layer's KV heads before generation
-    long *calib_evicted; // [n_layers] slots evicted by calibration
-    int question_pos;    // P: position of the first question token (single window: prompt start)
-    int prompt_tokens;   // tokens prefilled (all chunks + queries + question, or the window)
-    int doc_tokens_used; // document tokens that reached the model (after truncation)
+    long *kv_slots;       // [n_layers] slots over the layer's KV heads before generation
+    long *calib_evicted;  // [n_layers] slots evicted by calibration
+    int question_pos;     // P: position of the first question token (single window: prompt start)
+    int prompt_tokens;    // tokens prefilled (all chunks + queries + question, or the window)
+    int doc_tokens_used;  // document tokens that reached the model (after truncation)
     double prefill_ms, decode_ms;
     size_t kv_peak_bytes;  // largest KV-cache allocation alive at once
 } pcomp_result;
@@ -115,8 +115,8 @@ typedef struct {
 // The cache after the prompt: generation or a scored continuation goes on from here.
 typedef struct {
     kv_cache *cache;
-    float *logits;       // [vocab] logits of the last prompt row
-    int next_pos;        // position of the next token
+    float *logits;  // [vocab] logits of the last prompt row
+    int next_pos;   // position of the next token
 } pcomp_state;
 
 // Attention observation (the attention log): the mean attention of the question's last `rows`
@@ -124,7 +124,7 @@ typedef struct {
 // `generated`, also the attention of every generated token as it is fed back (steps 1, 2, ...).
 // Single-window methods are observed at their one prefill (whose last rows are the question's).
 typedef struct {
-    int rows;       // >= 1
+    int rows;  // >= 1
     int generated;
     // attn + h * stride: query head h's attention over its KV head's slots
     // (kv_cache_head(cache, layer, h / group)->n values). Non-zero aborts the sample (error set).
@@ -153,8 +153,7 @@ int pcomp_resolve(const model *m, const pcomp_input *in, pcomp_options *o);
 
 // Runs the prompt part of a sample: prefill (and evictions), leaving the state ready for
 // generation. r->chunks, kv_slots, prefill_ms... are filled. Returns 0 or -1 (error set).
-int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st,
-                  pcomp_result *r);
+int pcomp_prefill(const model *m, const pcomp_input *in, const pcomp_options *o, pcomp_state *st, pcomp_result *r);
 // Prefill then greedy generation with stop tokens.
 int pcomp_run(const model *m, const pcomp_input *in, const pcomp_options *o, const int32_t *stop_ids, int n_stop,
               pcomp_result *r);

@@ -6,9 +6,9 @@
 
 #include "bench/base/error.h"
 #include "bench/engine/forward.h"
-#include "kernels/kernels.h"
 #include "bench/method/kv_evict.h"
 #include "bench/method/pcomp_internal.h"
+#include "kernels/kernels.h"
 
 // One forward call's worth of chunks [c0, c1): tokens, positions, chunk ids, document indices.
 typedef struct {
@@ -17,7 +17,7 @@ typedef struct {
     int32_t *logit_rows, *targets;  // query rows whose logits score a chunk, and the token each predicts
     int *row_chunk;                 // chunk of each logit row
     int n_logit_rows;
-    int32_t *window_rows;           // observation rows for KV eviction
+    int32_t *window_rows;  // observation rows for KV eviction
     int n_window_rows;
 } chunk_batch;
 
@@ -109,8 +109,14 @@ int chunked_prefill(const model *m, const pcomp_input *in, const pcomp_options *
         probe pr;
         if (ks) kv_scores_probe(ks, &pr, b.window_rows, b.n_window_rows);
         kv_cache *part = model_new_cache(m);
-        forward_batch fb = {.n = b.n, .tokens = b.tokens, .pos = b.pos, .seq = b.seq, .doc = b.doc,
-                            .logit_rows = b.logit_rows, .n_logit_rows = b.n_logit_rows, .logits = logits,
+        forward_batch fb = {.n = b.n,
+                            .tokens = b.tokens,
+                            .pos = b.pos,
+                            .seq = b.seq,
+                            .doc = b.doc,
+                            .logit_rows = b.logit_rows,
+                            .n_logit_rows = b.n_logit_rows,
+                            .logits = logits,
                             .probe = ks ? &pr : NULL};
         r->prompt_tokens += b.n;
         rc = forward(m, part, &fb);

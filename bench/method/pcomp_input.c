@@ -47,8 +47,10 @@ int pcomp_input_from_prompt(const tokenizer *tok, const pcomp_prompt *p, pcomp_i
     *in = (pcomp_input){.bos = tokenizer_add_bos(tok) ? tokenizer_bos(tok) : -1};
     int32_t *bos = in->bos >= 0 ? &in->bos : NULL, *b = NULL;
     int nbos = bos ? 1 : 0, nb = 0, rc = -1;
-    if (encode(tok, p->document, 0, &in->doc, &in->n_doc) || encode(tok, p->head, 0, &in->chunk_head, &in->n_chunk_head) ||
-        encode(tok, p->tail, 0, &in->chunk_tail, &in->n_chunk_tail) || encode(tok, p->question, 0, &in->query, &in->n_query))
+    if (encode(tok, p->document, 0, &in->doc, &in->n_doc) ||
+        encode(tok, p->head, 0, &in->chunk_head, &in->n_chunk_head) ||
+        encode(tok, p->tail, 0, &in->chunk_tail, &in->n_chunk_tail) ||
+        encode(tok, p->question, 0, &in->query, &in->n_query))
         goto out;
     if (!p->chat) {
         in->question = join(in->query, in->n_query, NULL, 0, NULL, 0, &in->n_question);
@@ -110,7 +112,8 @@ int pcomp_plan_chunks(const pcomp_input *in, const pcomp_options *o, pcomp_chunk
     *out = NULL, *n_out = 0;
     int fixed = (in->bos >= 0) + in->n_chunk_head + in->n_chunk_tail;
     int room = o->chunk_tokens - fixed;
-    if (room < 1) return pcb_fail("impossible budget: chunk_tokens %d leaves no room for the document", o->chunk_tokens);
+    if (room < 1)
+        return pcb_fail("impossible budget: chunk_tokens %d leaves no room for the document", o->chunk_tokens);
     int n = (in->n_doc + room - 1) / room;
     pcomp_chunk *c = pcb_calloc((size_t)n, sizeof *c);
     int base = in->n_doc / n, extra = in->n_doc % n, at = 0;
@@ -118,8 +121,8 @@ int pcomp_plan_chunks(const pcomp_input *in, const pcomp_options *o, pcomp_chunk
         int len = base + (i < extra);  // balanced: sizes differ by at most one token
         int head = (in->bos >= 0) + (o->repeat_head || i == 0 ? in->n_chunk_head : 0);
         int tail = o->repeat_head || i == n - 1 ? in->n_chunk_tail : 0;
-        c[i] = (pcomp_chunk){.index = i, .n_context = head + len + tail, .doc_begin = at, .doc_end = at + len,
-                             .score = 0, .kept = 1};
+        c[i] = (pcomp_chunk){
+            .index = i, .n_context = head + len + tail, .doc_begin = at, .doc_end = at + len, .score = 0, .kept = 1};
         at += len;
     }
     *out = c, *n_out = n;

@@ -54,9 +54,10 @@ int pcomp_resolve(const model *m, const pcomp_input *in, pcomp_options *o) {
         if (o->method == METHOD_PARALLELCOMP && in->n_query > after) after = in->n_query;
         if (o->chunk_tokens == 0) o->chunk_tokens = o->model_budget - after;
         if (o->chunk_tokens <= head)
-            return pcb_fail("impossible budget: chunk_tokens %d leaves no room for the document after the %d-token "
-                            "instruction head (model_budget %d, question %d, max_new_tokens %d)",
-                            o->chunk_tokens, head, o->model_budget, in->n_question, o->max_new_tokens);
+            return pcb_fail(
+                "impossible budget: chunk_tokens %d leaves no room for the document after the %d-token "
+                "instruction head (model_budget %d, question %d, max_new_tokens %d)",
+                o->chunk_tokens, head, o->model_budget, in->n_question, o->max_new_tokens);
         if (o->chunk_tokens > o->model_budget)
             return pcb_fail("chunk_tokens %d exceeds model_budget %d", o->chunk_tokens, o->model_budget);
         if (o->batch_chunks < 1) return pcb_fail("batch_chunks %d must be >= 1", o->batch_chunks);
@@ -68,12 +69,14 @@ int pcomp_resolve(const model *m, const pcomp_input *in, pcomp_options *o) {
             return pcb_fail("kv_eviction inside chunks belongs to parallelcomp, not %s", pcomp_method_name(o->method));
     } else {
         if (o->kv_eviction) return pcb_fail("kv_eviction inside chunks needs a chunked method (parallelcomp)");
-        if (o->calibrate) return pcb_fail("calibration acts at the question after merged chunks: use pcw or parallelcomp");
+        if (o->calibrate)
+            return pcb_fail("calibration acts at the question after merged chunks: use pcw or parallelcomp");
         int fixed = in->n_full_prefix + in->n_full_suffix + o->max_new_tokens;
         if (o->method != METHOD_FULL_UNTRUNCATED && fixed >= o->model_budget)
-            return pcb_fail("impossible budget: prompt prefix, question and max_new_tokens (%d tokens) leave no room "
-                            "for the document in model_budget %d",
-                            fixed, o->model_budget);
+            return pcb_fail(
+                "impossible budget: prompt prefix, question and max_new_tokens (%d tokens) leave no room "
+                "for the document in model_budget %d",
+                fixed, o->model_budget);
     }
     int uses_capacity = o->kv_eviction || o->method == METHOD_STREAMINGLLM || o->method == METHOD_SNAPKV ||
                         o->method == METHOD_H2O || o->method == METHOD_PYRAMIDKV;
@@ -109,10 +112,10 @@ void pcomp_options_canonical(const pcomp_options *o, char *buf, size_t size) {
              "pyramid_beta=%.17g;calibrate=%d;calib_lo=%d;calib_hi=%d;calib_region=%s;calib_threshold=%.17g;"
              "calib_rows=%d;calib_width=%d;calib_equalize=%d;calib_current_step=%d;max_new_tokens=%d",
              pcomp_method_name(o->method), o->model_budget, o->chunk_tokens, o->batch_chunks, o->topk_chunks,
-             o->query_recent, o->repeat_head, o->kv_eviction, o->capacity, o->window, o->pool_kernel,
-             o->sink_tokens, o->h2o_heavy, o->pyramid_beta, o->calibrate, o->calib_lo, o->calib_hi,
-             calib_region_name(o->region), o->calib_threshold, o->calib_rows, o->calib_width, o->calib_equalize,
-             o->calib_current_step, o->max_new_tokens);
+             o->query_recent, o->repeat_head, o->kv_eviction, o->capacity, o->window, o->pool_kernel, o->sink_tokens,
+             o->h2o_heavy, o->pyramid_beta, o->calibrate, o->calib_lo, o->calib_hi, calib_region_name(o->region),
+             o->calib_threshold, o->calib_rows, o->calib_width, o->calib_equalize, o->calib_current_step,
+             o->max_new_tokens);
 }
 
 void pcomp_options_hash(const pcomp_options *o, char hex[17]) {

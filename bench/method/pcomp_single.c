@@ -43,15 +43,26 @@ int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_opt
     st->cache = model_new_cache(m);
     st->logits = pcb_malloc(sizeof(float) * m->cfg.vocab_size);
     int rc = kv_cache_reserve(st->cache, n + o->max_new_tokens + 1);  // exact room for the prompt and the answer
-    forward_batch fb = {.n = n, .tokens = tok, .pos = pos, .doc = doc, .logit_rows = &last, .n_logit_rows = 1,
-                        .logits = st->logits, .probe = ks ? &pr : NULL, .before_attention = observe_hook,
+    forward_batch fb = {.n = n,
+                        .tokens = tok,
+                        .pos = pos,
+                        .doc = doc,
+                        .logit_rows = &last,
+                        .n_logit_rows = 1,
+                        .logits = st->logits,
+                        .probe = ks ? &pr : NULL,
+                        .before_attention = observe_hook,
                         .hook_user = observe_user};
     if (rc == 0) rc = forward(m, st->cache, &fb);
     pcomp_track_kv(r, kv_cache_bytes(st->cache));
     st->next_pos = n;
     if (rc == 0) switch (o->method) {
-        case METHOD_STREAMINGLLM: rc = evict_streaming(st->cache, o->capacity, o->sink_tokens); break;
-        case METHOD_SNAPKV: rc = evict_snapkv(st->cache, ks, o->capacity, NULL, o->window, o->pool_kernel); break;
+        case METHOD_STREAMINGLLM:
+            rc = evict_streaming(st->cache, o->capacity, o->sink_tokens);
+            break;
+        case METHOD_SNAPKV:
+            rc = evict_snapkv(st->cache, ks, o->capacity, NULL, o->window, o->pool_kernel);
+            break;
         case METHOD_PYRAMIDKV: {
             int *budget = pcb_malloc(sizeof(int) * m->cfg.n_layers);
             pyramid_budgets(budget, m->cfg.n_layers, o->capacity, o->window, o->pyramid_beta);
@@ -59,8 +70,11 @@ int single_window_prefill(const model *m, const pcomp_input *in, const pcomp_opt
             free(budget);
             break;
         }
-        case METHOD_H2O: rc = evict_h2o(st->cache, ks, o->capacity, (int)(o->capacity * o->h2o_heavy + 0.5)); break;
-        default: break;
+        case METHOD_H2O:
+            rc = evict_h2o(st->cache, ks, o->capacity, (int)(o->capacity * o->h2o_heavy + 0.5));
+            break;
+        default:
+            break;
         }
     kv_scores_free(ks);
     free(rows), free(tok), free(pos), free(doc);

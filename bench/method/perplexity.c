@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/base/sysinfo.h"
 #include "bench/engine/forward.h"
 #include "kernels/kernels.h"
-#include "bench/base/sysinfo.h"
 
 // Logits rows per forward call: bounds the [rows, vocab] buffer (vocab is 49K for SmolLM2).
 #define PPL_LOGIT_ROWS 256
@@ -34,8 +34,8 @@ int perplexity_accumulate(const model *m, const int32_t *ids, long n, int ctx, i
         for (int s = 0; s < len && rc == 0; s += PPL_LOGIT_ROWS) {
             int cnt = len - s < PPL_LOGIT_ROWS ? len - s : PPL_LOGIT_ROWS;
             for (int i = 0; i < cnt; i++) rows[i] = i;
-            forward_batch b = {.n = cnt, .tokens = win + s, .pos = pos + s, .logit_rows = rows,
-                               .n_logit_rows = cnt, .logits = logits};
+            forward_batch b = {
+                .n = cnt, .tokens = win + s, .pos = pos + s, .logit_rows = rows, .n_logit_rows = cnt, .logits = logits};
             rc = forward(m, cache, &b);
             for (int i = 0; i < cnt && rc == 0; i++) {
                 int t = s + i;  // row t predicts token t+1 of the window

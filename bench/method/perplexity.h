@@ -9,12 +9,12 @@
 
 #include <stdint.h>
 
-#include "bench/model/model.h"
 #include "bench/method/pcomp.h"
+#include "bench/model/model.h"
 #include "bench/model/tokenizer.h"
 
 typedef struct {
-    double nll_sum;   // natural log
+    double nll_sum;  // natural log
     long n_predicted;
     int n_windows;
     double ms;

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 
 #include "bench/base/error.h"
-#include "bench/engine/forward.h"
-#include "kernels/kernels.h"
-#include "bench/method/perplexity.h"
 #include "bench/base/sysinfo.h"
+#include "bench/engine/forward.h"
+#include "bench/method/perplexity.h"
+#include "kernels/kernels.h"
 
 static double nll(const float *row, int vocab, int32_t target) { return logsumexp_row(row, vocab) - row[target]; }
 
@@ -32,7 +32,8 @@ static int window_nll(const model *m, const tokenizer *tok, const int32_t *w, in
             int32_t *pos = pcb_malloc(sizeof(int32_t) * n), *rows = pcb_malloc(sizeof(int32_t) * n);
             float *logits = pcb_malloc(sizeof(float) * (size_t)n * vocab);
             for (int i = 0; i < n; i++) pos[i] = st.next_pos + i, rows[i] = i;
-            forward_batch b = {.n = n, .tokens = cont, .pos = pos, .logit_rows = rows, .n_logit_rows = n, .logits = logits};
+            forward_batch b = {
+                .n = n, .tokens = cont, .pos = pos, .logit_rows = rows, .n_logit_rows = n, .logits = logits};
             rc = forward(m, st.cache, &b);
             for (int i = 0; rc == 0 && i < n; i++) acc->nll_sum += nll(logits + (size_t)i * vocab, vocab, cont[i + 1]);
             if (rc == 0) acc->n_predicted += n;
@@ -50,8 +51,11 @@ int perplexity_method_accumulate(const model *m, const tokenizer *tok, const int
                                  int n_cont, const pcomp_options *opts, ppl_stats *acc,
                                  void (*progress)(void *user, long done, long total), void *user) {
     if (n_query < 1 || n_cont < 1) return pcb_fail("ppl: query and continuation need at least one token each");
-    if (ctx <= n_query + n_cont) return pcb_fail("ppl: --ctx %d leaves no document before the %d query and %d "
-                                                 "continuation tokens", ctx, n_query, n_cont);
+    if (ctx <= n_query + n_cont)
+        return pcb_fail(
+            "ppl: --ctx %d leaves no document before the %d query and %d "
+            "continuation tokens",
+            ctx, n_query, n_cont);
     if (n < ctx) return pcb_fail("ppl: the text has %ld tokens, fewer than one window of %d", n, ctx);
     double t0 = now_ms();
     for (long s = 0; s + ctx <= n; s += ctx) {  // whole windows only: every window measures the same length

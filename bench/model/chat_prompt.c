@@ -19,8 +19,8 @@ char *tok_default_system(const char *tpl, size_t n) {
         char q = tpl[i - 1];
         if (q != '\'' && q != '"') continue;
         size_t p = i + hl;
-        if (p < n && tpl[p] == '\n') p += 1;                                  // real newline in the GGUF
-        else if (p + 1 < n && tpl[p] == '\\' && tpl[p + 1] == 'n') p += 2;    // escaped, as in the jinja source
+        if (p < n && tpl[p] == '\n') p += 1;                                // real newline in the GGUF
+        else if (p + 1 < n && tpl[p] == '\\' && tpl[p + 1] == 'n') p += 2;  // escaped, as in the jinja source
         else continue;
         size_t e = p;
         while (e + tl <= n && memcmp(tpl + e, tail, tl) != 0 && tpl[e] != q) e += tpl[e] == '\\' ? 2 : 1;

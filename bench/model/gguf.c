@@ -1,8 +1,8 @@
 #include "bench/model/gguf.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +26,17 @@ typedef struct {
 
 static int need(cursor *c, uint64_t n, const char *what) {
     if (n > c->size - c->pos)
-        return pcb_fail("%s: truncated file: %s needs %llu bytes at offset %zu but only %zu remain",
-                        c->name, what, (unsigned long long)n, c->pos, c->size - c->pos);
+        return pcb_fail("%s: truncated file: %s needs %llu bytes at offset %zu but only %zu remain", c->name, what,
+                        (unsigned long long)n, c->pos, c->size - c->pos);
     return 0;
 }
 
-#define READ_FN(fname, T)                                          \
-    static int fname(cursor *c, T *out, const char *what) {        \
-        if (need(c, sizeof(T), what)) return -1;                   \
-        memcpy(out, c->p + c->pos, sizeof(T));                     \
-        c->pos += sizeof(T);                                       \
-        return 0;                                                  \
+#define READ_FN(fname, T)                                   \
+    static int fname(cursor *c, T *out, const char *what) { \
+        if (need(c, sizeof(T), what)) return -1;            \
+        memcpy(out, c->p + c->pos, sizeof(T));              \
+        c->pos += sizeof(T);                                \
+        return 0;                                           \
     }
 READ_FN(read_u32, uint32_t)
 READ_FN(read_u64, uint64_t)
@@ -45,8 +45,9 @@ static int read_str(cursor *c, gguf_str *s, const char *what) {
     uint64_t len;
     if (read_u64(c, &len, what)) return -1;
     if (len > c->size - c->pos)
-        return pcb_fail("%s: %s has length %llu at offset %zu, beyond the end of the file (%zu bytes; truncated or corrupt)",
-                        c->name, what, (unsigned long long)len, c->pos - 8, c->size);
+        return pcb_fail(
+            "%s: %s has length %llu at offset %zu, beyond the end of the file (%zu bytes; truncated or corrupt)",
+            c->name, what, (unsigned long long)len, c->pos - 8, c->size);
     s->len = len;
     s->ptr = (const char *)c->p + c->pos;
     c->pos += len;
@@ -54,8 +55,8 @@ static int read_str(cursor *c, gguf_str *s, const char *what) {
 }
 
 const char *gguf_value_type_name(gguf_value_type t) {
-    static const char *names[] = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32",
-                                  "bool", "string", "array", "uint64", "int64", "float64"};
+    static const char *names[] = {"uint8", "int8",   "uint16", "int16",  "uint32", "int32",  "float32",
+                                  "bool",  "string", "array",  "uint64", "int64",  "float64"};
     return (unsigned)t < GGUF_VAL_COUNT ? names[t] : "invalid";
 }
 
@@ -66,23 +67,35 @@ size_t gguf_value_type_size(gguf_value_type t) {
 
 const char *ggml_type_name(ggml_type t) {
     switch (t) {
-    case GGML_TYPE_F32: return "F32";
-    case GGML_TYPE_F16: return "F16";
-    case GGML_TYPE_BF16: return "BF16";
-    case GGML_TYPE_Q4_0: return "Q4_0";
-    case GGML_TYPE_Q4_1: return "Q4_1";
-    case GGML_TYPE_Q8_0: return "Q8_0";
+    case GGML_TYPE_F32:
+        return "F32";
+    case GGML_TYPE_F16:
+        return "F16";
+    case GGML_TYPE_BF16:
+        return "BF16";
+    case GGML_TYPE_Q4_0:
+        return "Q4_0";
+    case GGML_TYPE_Q4_1:
+        return "Q4_1";
+    case GGML_TYPE_Q8_0:
+        return "Q8_0";
     }
     return NULL;
 }
 
 uint64_t ggml_row_bytes(ggml_type t, uint64_t n) {
     switch (t) {
-    case GGML_TYPE_F32: return n * 4;
-    case GGML_TYPE_F16: case GGML_TYPE_BF16: return n * 2;
-    case GGML_TYPE_Q4_0: return n % 32 ? 0 : n / 32 * 18;   // f16 scale + 16 bytes of nibbles
-    case GGML_TYPE_Q4_1: return n % 32 ? 0 : n / 32 * 20;   // f16 scale, f16 min, 16 bytes
-    case GGML_TYPE_Q8_0: return n % 32 ? 0 : n / 32 * 34;   // f16 scale + 32 int8
+    case GGML_TYPE_F32:
+        return n * 4;
+    case GGML_TYPE_F16:
+    case GGML_TYPE_BF16:
+        return n * 2;
+    case GGML_TYPE_Q4_0:
+        return n % 32 ? 0 : n / 32 * 18;  // f16 scale + 16 bytes of nibbles
+    case GGML_TYPE_Q4_1:
+        return n % 32 ? 0 : n / 32 * 20;  // f16 scale, f16 min, 16 bytes
+    case GGML_TYPE_Q8_0:
+        return n % 32 ? 0 : n / 32 * 34;  // f16 scale + 32 int8
     }
     return 0;
 }
@@ -95,8 +108,7 @@ static void describe_key(char *buf, size_t cap, const gguf_str *key) {
 static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type) {
     char what[256];
     describe_key(what, sizeof what, &kv->key);
-    if ((unsigned)type >= GGUF_VAL_COUNT)
-        return pcb_fail("%s: %s has invalid type %u", c->name, what, (unsigned)type);
+    if ((unsigned)type >= GGUF_VAL_COUNT) return pcb_fail("%s: %s has invalid type %u", c->name, what, (unsigned)type);
     kv->type = type;
     size_t sz = gguf_value_type_size(type);
     if (sz) {
@@ -104,21 +116,57 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type) {
         const uint8_t *p = c->p + c->pos;
         c->pos += sz;
         switch (type) {
-        case GGUF_VAL_UINT8: kv->v.u64 = p[0]; break;
-        case GGUF_VAL_INT8: kv->v.i64 = (int8_t)p[0]; break;
+        case GGUF_VAL_UINT8:
+            kv->v.u64 = p[0];
+            break;
+        case GGUF_VAL_INT8:
+            kv->v.i64 = (int8_t)p[0];
+            break;
         case GGUF_VAL_BOOL:
             if (p[0] > 1) return pcb_fail("%s: %s is a bool with value %u", c->name, what, p[0]);
             kv->v.b = p[0];
             break;
-        case GGUF_VAL_UINT16: { uint16_t x; memcpy(&x, p, 2); kv->v.u64 = x; break; }
-        case GGUF_VAL_INT16: { int16_t x; memcpy(&x, p, 2); kv->v.i64 = x; break; }
-        case GGUF_VAL_UINT32: { uint32_t x; memcpy(&x, p, 4); kv->v.u64 = x; break; }
-        case GGUF_VAL_INT32: { int32_t x; memcpy(&x, p, 4); kv->v.i64 = x; break; }
-        case GGUF_VAL_FLOAT32: { float x; memcpy(&x, p, 4); kv->v.f64 = x; break; }
-        case GGUF_VAL_UINT64: memcpy(&kv->v.u64, p, 8); break;
-        case GGUF_VAL_INT64: memcpy(&kv->v.i64, p, 8); break;
-        case GGUF_VAL_FLOAT64: memcpy(&kv->v.f64, p, 8); break;
-        default: break;
+        case GGUF_VAL_UINT16: {
+            uint16_t x;
+            memcpy(&x, p, 2);
+            kv->v.u64 = x;
+            break;
+        }
+        case GGUF_VAL_INT16: {
+            int16_t x;
+            memcpy(&x, p, 2);
+            kv->v.i64 = x;
+            break;
+        }
+        case GGUF_VAL_UINT32: {
+            uint32_t x;
+            memcpy(&x, p, 4);
+            kv->v.u64 = x;
+            break;
+        }
+        case GGUF_VAL_INT32: {
+            int32_t x;
+            memcpy(&x, p, 4);
+            kv->v.i64 = x;
+            break;
+        }
+        case GGUF_VAL_FLOAT32: {
+            float x;
+            memcpy(&x, p, 4);
+            kv->v.f64 = x;
+            break;
+        }
+        case GGUF_VAL_UINT64:
+            memcpy(&kv->v.u64, p, 8);
+            break;
+        case GGUF_VAL_INT64:
+            memcpy(&kv->v.i64, p, 8);
+            break;
+        case GGUF_VAL_FLOAT64:
+            memcpy(&kv->v.f64, p, 8);
+            break;
+        default:
+            break;
         }
         return 0;
     }
@@ -127,22 +175,21 @@ static int read_value(cursor *c, gguf_kv *kv, gguf_value_type type) {
     uint32_t et;
     uint64_t n;
     if (read_u32(c, &et, what) || read_u64(c, &n, what)) return -1;
-    if (et >= GGUF_VAL_COUNT)
-        return pcb_fail("%s: %s is an array of invalid type %u", c->name, what, et);
+    if (et >= GGUF_VAL_COUNT) return pcb_fail("%s: %s is an array of invalid type %u", c->name, what, et);
     kv->elem_type = (gguf_value_type)et;
     kv->n = n;
     kv->raw = c->p + c->pos;
     size_t esz = gguf_value_type_size(kv->elem_type);
     if (esz) {
         if (n > (c->size - c->pos) / esz)
-            return pcb_fail("%s: %s: array of %llu %s elements runs past the end of the file (truncated or corrupt)", c->name,
-                            what, (unsigned long long)n, gguf_value_type_name(kv->elem_type));
+            return pcb_fail("%s: %s: array of %llu %s elements runs past the end of the file (truncated or corrupt)",
+                            c->name, what, (unsigned long long)n, gguf_value_type_name(kv->elem_type));
         c->pos += n * esz;
     } else if (kv->elem_type == GGUF_VAL_STRING) {
         // Each string takes at least 8 bytes: bound n before allocating.
         if (n > (c->size - c->pos) / 8)
-            return pcb_fail("%s: %s: array of %llu strings runs past the end of the file (truncated or corrupt)", c->name,
-                            what, (unsigned long long)n);
+            return pcb_fail("%s: %s: array of %llu strings runs past the end of the file (truncated or corrupt)",
+                            c->name, what, (unsigned long long)n);
         kv->strs = pcb_malloc((size_t)n * sizeof(gguf_str));
         for (uint64_t i = 0; i < n; i++)
             if (read_str(c, &kv->strs[i], what)) return -1;
@@ -214,8 +261,8 @@ static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
     if (size < 4 || read_u32(&c, &magic, "magic"))
         return pcb_fail("%s: not a GGUF file (only %zu bytes)", f->path, size);
     if (memcmp(buf, "GGUF", 4) != 0)
-        return pcb_fail("%s: not a GGUF file (bad magic %02x %02x %02x %02x, expected 'GGUF')", f->path,
-                        c.p[0], c.p[1], c.p[2], c.p[3]);
+        return pcb_fail("%s: not a GGUF file (bad magic %02x %02x %02x %02x, expected 'GGUF')", f->path, c.p[0], c.p[1],
+                        c.p[2], c.p[3]);
     if (read_u32(&c, &f->version, "version")) goto fail;
     if (f->version != 2 && f->version != 3)
         return pcb_fail("%s: unsupported GGUF version %u (supported: 2, 3)", f->path, f->version);
@@ -240,7 +287,8 @@ static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
         char what[64];
         snprintf(what, sizeof what, "key of metadata entry %llu", (unsigned long long)i);
         if (read_str(&c, &kv->key, what) || read_u32(&c, &type, what)) goto fail;
-        if (kv->key.len == 0) return pcb_fail("%s: metadata entry %llu has an empty key", f->path, (unsigned long long)i);
+        if (kv->key.len == 0)
+            return pcb_fail("%s: metadata entry %llu has an empty key", f->path, (unsigned long long)i);
         if (read_value(&c, kv, (gguf_value_type)type)) goto fail;
     }
 
@@ -248,9 +296,11 @@ static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
     const gguf_kv *al = gguf_find_kv(f, "general.alignment");
     if (al) {
         if (al->type != GGUF_VAL_UINT32 && al->type != GGUF_VAL_UINT64)
-            return pcb_fail("%s: general.alignment has type %s, expected uint32", f->path, gguf_value_type_name(al->type));
+            return pcb_fail("%s: general.alignment has type %s, expected uint32", f->path,
+                            gguf_value_type_name(al->type));
         if (al->v.u64 == 0 || (al->v.u64 & (al->v.u64 - 1)) || al->v.u64 > 65536)
-            return pcb_fail("%s: general.alignment = %llu is not a power of two <= 65536", f->path, (unsigned long long)al->v.u64);
+            return pcb_fail("%s: general.alignment = %llu is not a power of two <= 65536", f->path,
+                            (unsigned long long)al->v.u64);
         f->alignment = al->v.u64;
     }
 
@@ -305,9 +355,11 @@ static int parse(gguf_file *f, const void *buf, size_t size, const char *name) {
         gguf_tensor *t = &f->tensors[i];
         uint64_t avail = size - f->data_offset;
         if (t->offset > avail || t->n_bytes > avail - t->offset)
-            return pcb_fail("%s: truncated file: tensor '%.*s' (%llu bytes at data offset %llu) ends past the end of the file "
-                            "(%zu bytes)", f->path, (int)(t->name.len > 200 ? 200 : t->name.len), t->name.ptr,
-                            (unsigned long long)t->n_bytes, (unsigned long long)t->offset, size);
+            return pcb_fail(
+                "%s: truncated file: tensor '%.*s' (%llu bytes at data offset %llu) ends past the end of the file "
+                "(%zu bytes)",
+                f->path, (int)(t->name.len > 200 ? 200 : t->name.len), t->name.ptr, (unsigned long long)t->n_bytes,
+                (unsigned long long)t->offset, size);
         t->data = f->base + f->data_offset + t->offset;
     }
     return 0;
@@ -367,15 +419,22 @@ int gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, int require
     const gguf_kv *kv = gguf_find_kv(f, key);
     if (!kv) return missing(f, key, required);
     switch (kv->type) {
-    case GGUF_VAL_UINT8: case GGUF_VAL_UINT16: case GGUF_VAL_UINT32: case GGUF_VAL_UINT64:
+    case GGUF_VAL_UINT8:
+    case GGUF_VAL_UINT16:
+    case GGUF_VAL_UINT32:
+    case GGUF_VAL_UINT64:
         *out = kv->v.u64;
         return 0;
-    case GGUF_VAL_INT8: case GGUF_VAL_INT16: case GGUF_VAL_INT32: case GGUF_VAL_INT64:
+    case GGUF_VAL_INT8:
+    case GGUF_VAL_INT16:
+    case GGUF_VAL_INT32:
+    case GGUF_VAL_INT64:
         if (kv->v.i64 < 0) return pcb_fail("%s: metadata '%s' = %lld is negative", f->path, key, (long long)kv->v.i64);
         *out = (uint64_t)kv->v.i64;
         return 0;
     default:
-        return pcb_fail("%s: metadata '%s' has type %s, expected an integer", f->path, key, gguf_value_type_name(kv->type));
+        return pcb_fail("%s: metadata '%s' has type %s, expected an integer", f->path, key,
+                        gguf_value_type_name(kv->type));
     }
 }
 
@@ -383,10 +442,24 @@ int gguf_get_f32(const gguf_file *f, const char *key, float *out, int required) 
     const gguf_kv *kv = gguf_find_kv(f, key);
     if (!kv) return missing(f, key, required);
     switch (kv->type) {
-    case GGUF_VAL_FLOAT32: case GGUF_VAL_FLOAT64: *out = (float)kv->v.f64; return 0;
-    case GGUF_VAL_INT8: case GGUF_VAL_INT16: case GGUF_VAL_INT32: case GGUF_VAL_INT64: *out = (float)kv->v.i64; return 0;
-    case GGUF_VAL_UINT8: case GGUF_VAL_UINT16: case GGUF_VAL_UINT32: case GGUF_VAL_UINT64: *out = (float)kv->v.u64; return 0;
-    default: break;
+    case GGUF_VAL_FLOAT32:
+    case GGUF_VAL_FLOAT64:
+        *out = (float)kv->v.f64;
+        return 0;
+    case GGUF_VAL_INT8:
+    case GGUF_VAL_INT16:
+    case GGUF_VAL_INT32:
+    case GGUF_VAL_INT64:
+        *out = (float)kv->v.i64;
+        return 0;
+    case GGUF_VAL_UINT8:
+    case GGUF_VAL_UINT16:
+    case GGUF_VAL_UINT32:
+    case GGUF_VAL_UINT64:
+        *out = (float)kv->v.u64;
+        return 0;
+    default:
+        break;
     }
     return pcb_fail("%s: metadata '%s' has type %s, expected a float", f->path, key, gguf_value_type_name(kv->type));
 }
@@ -395,7 +468,8 @@ int gguf_get_str(const gguf_file *f, const char *key, char *out, size_t cap, int
     const gguf_kv *kv = gguf_find_kv(f, key);
     if (!kv) return missing(f, key, required);
     if (kv->type != GGUF_VAL_STRING)
-        return pcb_fail("%s: metadata '%s' has type %s, expected a string", f->path, key, gguf_value_type_name(kv->type));
+        return pcb_fail("%s: metadata '%s' has type %s, expected a string", f->path, key,
+                        gguf_value_type_name(kv->type));
     if (cap == 0) return pcb_fail("%s: metadata '%s': zero-size output buffer", f->path, key);
     size_t n = kv->v.str.len < cap - 1 ? (size_t)kv->v.str.len : cap - 1;
     memcpy(out, kv->v.str.ptr, n);

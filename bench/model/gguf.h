@@ -10,10 +10,20 @@
 #include "kernels/kernels.h"
 
 typedef enum {
-    GGUF_VAL_UINT8 = 0, GGUF_VAL_INT8 = 1, GGUF_VAL_UINT16 = 2, GGUF_VAL_INT16 = 3,
-    GGUF_VAL_UINT32 = 4, GGUF_VAL_INT32 = 5, GGUF_VAL_FLOAT32 = 6, GGUF_VAL_BOOL = 7,
-    GGUF_VAL_STRING = 8, GGUF_VAL_ARRAY = 9, GGUF_VAL_UINT64 = 10, GGUF_VAL_INT64 = 11,
-    GGUF_VAL_FLOAT64 = 12, GGUF_VAL_COUNT
+    GGUF_VAL_UINT8 = 0,
+    GGUF_VAL_INT8 = 1,
+    GGUF_VAL_UINT16 = 2,
+    GGUF_VAL_INT16 = 3,
+    GGUF_VAL_UINT32 = 4,
+    GGUF_VAL_INT32 = 5,
+    GGUF_VAL_FLOAT32 = 6,
+    GGUF_VAL_BOOL = 7,
+    GGUF_VAL_STRING = 8,
+    GGUF_VAL_ARRAY = 9,
+    GGUF_VAL_UINT64 = 10,
+    GGUF_VAL_INT64 = 11,
+    GGUF_VAL_FLOAT64 = 12,
+    GGUF_VAL_COUNT
 } gguf_value_type;
 
 // Tensor element types: ggml_type (kernels/kernels.h). Only the ones we can dequantise are accepted.
@@ -45,9 +55,9 @@ typedef struct {
 typedef struct {
     gguf_str name;
     uint32_t n_dims;
-    uint64_t ne[4];       // ne[0] is the contiguous (fastest) dimension, as in ggml
+    uint64_t ne[4];  // ne[0] is the contiguous (fastest) dimension, as in ggml
     ggml_type type;
-    uint64_t offset;      // relative to the data section
+    uint64_t offset;  // relative to the data section
     uint64_t n_elements;
     uint64_t n_bytes;
     const uint8_t *data;  // points into the mapping
@@ -56,7 +66,7 @@ typedef struct {
 typedef struct {
     const uint8_t *base;  // mapping (or caller's buffer)
     size_t size;
-    int mapped;           // 1 when base must be munmap'ed
+    int mapped;  // 1 when base must be munmap'ed
     uint32_t version;
     uint64_t n_kv, n_tensors;
     gguf_kv *kv;

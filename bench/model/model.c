@@ -14,7 +14,8 @@ static int get_int(const gguf_file *g, const char *arch, const char *suffix, int
     uint64_t v;
     if (gguf_get_u64(g, key, &v, 1)) return -1;  // missing when required, or of the wrong type
     if (v < (uint64_t)min || v > (uint64_t)max)
-        return pcb_fail("%s: metadata '%s' = %llu is out of range [%d, %d]", g->path, key, (unsigned long long)v, min, max);
+        return pcb_fail("%s: metadata '%s' = %llu is out of range [%d, %d]", g->path, key, (unsigned long long)v, min,
+                        max);
     *out = (int)v;
     return 0;
 }
@@ -54,7 +55,8 @@ int model_config_from_gguf(const gguf_file *g, model_config *c) {
     snprintf(key, sizeof key, "%s.attention.layer_norm_rms_epsilon", a);
     if (gguf_find_kv(g, key) && gguf_get_f32(g, key, &c->norm_eps, 1)) return -1;
     if (!(c->rope_theta > 0) || !(c->norm_eps > 0) || c->norm_eps > 1)
-        return pcb_fail("%s: invalid rope.freq_base %g or layer_norm_rms_epsilon %g", g->path, c->rope_theta, c->norm_eps);
+        return pcb_fail("%s: invalid rope.freq_base %g or layer_norm_rms_epsilon %g", g->path, c->rope_theta,
+                        c->norm_eps);
     snprintf(key, sizeof key, "%s.rope.scaling.type", a);
     char scaling[32] = "";
     if (gguf_find_kv(g, key) && gguf_get_str(g, key, scaling, sizeof scaling, 1)) return -1;
@@ -71,7 +73,8 @@ int model_config_from_gguf(const gguf_file *g, model_config *c) {
     int meta_vocab = c->vocab_size;
     if (get_int(g, a, "vocab_size", &meta_vocab, 0, 1, 1 << 24)) return -1;
     if (meta_vocab != c->vocab_size)
-        return pcb_fail("%s: %s.vocab_size = %d disagrees with token_embd.weight rows %d", g->path, a, meta_vocab, c->vocab_size);
+        return pcb_fail("%s: %s.vocab_size = %d disagrees with token_embd.weight rows %d", g->path, a, meta_vocab,
+                        c->vocab_size);
     if (toks && toks->type == GGUF_VAL_ARRAY && toks->n != (uint64_t)c->vocab_size)
         return pcb_fail("%s: tokenizer.ggml.tokens has %llu entries, the embedding has %d rows", g->path,
                         (unsigned long long)toks->n, c->vocab_size);
@@ -79,7 +82,8 @@ int model_config_from_gguf(const gguf_file *g, model_config *c) {
     // Llama-3.1-style frequency scaling comes as a tensor, without a rope.scaling key: running
     // without it would give wrong logits silently.
     if (gguf_find_tensor(g, "rope_freqs.weight"))
-        return pcb_fail("%s: tensor 'rope_freqs.weight' (Llama-3.1 RoPE frequency scaling) is not supported yet", g->path);
+        return pcb_fail("%s: tensor 'rope_freqs.weight' (Llama-3.1 RoPE frequency scaling) is not supported yet",
+                        g->path);
     return 0;
 }
 
@@ -118,18 +122,21 @@ static float *load_tensor_view(model *m, const char *name, int ne0, int ne1, qua
     return out;
 }
 
-static float *load_tensor(model *m, const char *name, int ne0, int ne1) { return load_tensor_view(m, name, ne0, ne1, NULL); }
+static float *load_tensor(model *m, const char *name, int ne0, int ne1) {
+    return load_tensor_view(m, name, ne0, ne1, NULL);
+}
 
 // Names model_load reads: token_embd, output_norm, output, blk.N.{attn,ffn}_*.
 static int is_known_tensor(const char *name, int n_layers) {
     static const char *top[] = {"token_embd.weight", "output_norm.weight", "output.weight"};
-    static const char *per_layer[] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
-                                      "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
+    static const char *per_layer[] = {"attn_norm", "attn_q",   "attn_k", "attn_v",  "attn_output",
+                                      "ffn_norm",  "ffn_gate", "ffn_up", "ffn_down"};
     for (size_t i = 0; i < sizeof top / sizeof *top; i++)
         if (!strcmp(name, top[i])) return 1;
     int l, used = 0;
     char part[64];
-    if (sscanf(name, "blk.%d.%63[a-z_].weight%n", &l, part, &used) != 2 || name[used] || l < 0 || l >= n_layers) return 0;
+    if (sscanf(name, "blk.%d.%63[a-z_].weight%n", &l, part, &used) != 2 || name[used] || l < 0 || l >= n_layers)
+        return 0;
     for (size_t i = 0; i < sizeof per_layer / sizeof *per_layer; i++)
         if (!strcmp(part, per_layer[i])) return 1;
     return 0;
@@ -158,8 +165,8 @@ model *model_load(const char *path) {
     for (int l = 0; l < c->n_layers; l++) {
         layer_weights *w = &m->layers[l];
         char name[96];
-#define LOAD(field, view, suffix, ne0, ne1)                             \
-    snprintf(name, sizeof name, "blk.%d.%s.weight", l, suffix);        \
+#define LOAD(field, view, suffix, ne0, ne1)                     \
+    snprintf(name, sizeof name, "blk.%d.%s.weight", l, suffix); \
     if (!(w->field = load_tensor_view(m, name, ne0, ne1, view))) goto fail;
         LOAD(attn_norm, NULL, "attn_norm", c->dim, 0)
         LOAD(wq, &w->qwq, "attn_q", c->dim, qd)
@@ -180,7 +187,8 @@ model *model_load(const char *path) {
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)(t->name.len > 100 ? 100 : t->name.len), t->name.ptr);
             if (!is_known_tensor(name, c->n_layers)) {
-                pcb_fail("%s: tensor '%s' is not used by the %s architecture as implemented", m->gguf.path, name, c->arch);
+                pcb_fail("%s: tensor '%s' is not used by the %s architecture as implemented", m->gguf.path, name,
+                         c->arch);
                 goto fail;
             }
         }

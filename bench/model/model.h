@@ -12,16 +12,16 @@ typedef struct {
     char arch[32];
     char name[128];
     int n_layers;
-    int dim;           // embedding width
-    int n_heads;       // query heads
-    int n_kv_heads;    // key/value heads (GQA groups)
-    int head_dim;      // dim / n_heads
+    int dim;         // embedding width
+    int n_heads;     // query heads
+    int n_kv_heads;  // key/value heads (GQA groups)
+    int head_dim;    // dim / n_heads
     int ffn_dim;
     int vocab_size;
     int context_length;  // trained context (llama.context_length)
     float rope_theta;
     float norm_eps;
-    int tied_embeddings; // output projection shares token_embd
+    int tied_embeddings;  // output projection shares token_embd
 } model_config;
 
 // A weight matrix as stored in the GGUF (mapped, not copied): decode reads these blocks
@@ -53,10 +53,10 @@ typedef struct model {
     float *output;       // [vocab, dim] (== token_embd when tied)
     quant_view qoutput;
     layer_weights *layers;
-    gguf_file gguf;      // kept open: tokenizer metadata, info
-    size_t weight_bytes; // float32 bytes held
+    gguf_file gguf;       // kept open: tokenizer metadata, info
+    size_t weight_bytes;  // float32 bytes held
     uint64_t n_tensors_used;
-    int quant_decode;    // 1 (default): single-row matmuls read the GGUF blocks directly
+    int quant_decode;  // 1 (default): single-row matmuls read the GGUF blocks directly
     // The engine that runs the model, chosen once after loading (bench/engine/backend.h's
     // backend_select; NULL: the CPU), and that engine's own copy of the weights, which
     // free_backend releases. The model room knows no engine.

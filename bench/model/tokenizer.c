@@ -9,27 +9,29 @@
 #include <string.h>
 
 #include "bench/base/error.h"
-#include "bench/model/tokenizer_internal.h"
 #include "bench/base/utf8.h"
+#include "bench/model/tokenizer_internal.h"
 
-#define MAX_VOCAB (1 << 24)   // far beyond any real vocabulary; bounds hash-table sizes
+#define MAX_VOCAB (1 << 24)  // far beyond any real vocabulary; bounds hash-table sizes
 
 // ---------------------------------------------------------------------------------------------
 // Hash tables
 
 uint64_t tok_hash_bytes(const char *p, size_t n) {
-    uint64_t h = 1469598103934665603ull;   // FNV-1a
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
     return h ^ (h >> 29);
 }
 
-static uint64_t hash_u64(uint64_t x) {   // splitmix64 finaliser
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27; x *= 0x94d049bb133111ebull;
+static uint64_t hash_u64(uint64_t x) {  // splitmix64 finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
     return x ^ (x >> 31);
 }
 
-static uint32_t table_size(uint64_t n) {   // power of two, load factor <= 1/2
+static uint32_t table_size(uint64_t n) {  // power of two, load factor <= 1/2
     uint32_t s = 16;
     while (s < 2 * n) s <<= 1;
     return s;
@@ -52,8 +54,12 @@ static void vocab_build(tokenizer *t) {
         uint32_t i = (uint32_t)tok_hash_bytes(p, t->len[id]) & t->vmask;
         for (;; i = (i + 1) & t->vmask) {
             int32_t s = t->vslot[i];
-            if (!s) { t->vslot[i] = id + 1; break; }
-            if (t->len[s - 1] == t->len[id] && memcmp(tok_text(t, s - 1), p, t->len[id]) == 0) break;   // duplicate: first id wins
+            if (!s) {
+                t->vslot[i] = id + 1;
+                break;
+            }
+            if (t->len[s - 1] == t->len[id] && memcmp(tok_text(t, s - 1), p, t->len[id]) == 0)
+                break;  // duplicate: first id wins
         }
     }
 }
@@ -62,14 +68,19 @@ int tok_merge_lookup(const tokenizer *t, int32_t a, int32_t b, int32_t *res) {
     uint64_t key = (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
     for (uint32_t i = (uint32_t)hash_u64(key) & t->mmask;; i = (i + 1) & t->mmask) {
         if (t->mrank[i] < 0) return -1;
-        if (t->mkey[i] == key) { *res = t->mres[i]; return t->mrank[i]; }
+        if (t->mkey[i] == key) {
+            *res = t->mres[i];
+            return t->mrank[i];
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-static int is_bpe_type(int type) { return type == TT_NORMAL || type == TT_UNDEFINED || type == TT_USER || type == TT_UNUSED; }
+static int is_bpe_type(int type) {
+    return type == TT_NORMAL || type == TT_UNDEFINED || type == TT_USER || type == TT_UNUSED;
+}
 
 static int get_bool(const gguf_file *g, const char *key, int *out) {
     const gguf_kv *kv = gguf_find_kv(g, key);
@@ -77,7 +88,9 @@ static int get_bool(const gguf_file *g, const char *key, int *out) {
     if (kv->type == GGUF_VAL_BOOL) *out = kv->v.b;
     else {
         uint64_t u;
-        if (gguf_get_u64(g, key, &u, 0)) return pcb_fail("%s: metadata '%s' has type %s, expected a bool", g->path, key, gguf_value_type_name(kv->type));
+        if (gguf_get_u64(g, key, &u, 0))
+            return pcb_fail("%s: metadata '%s' has type %s, expected a bool", g->path, key,
+                            gguf_value_type_name(kv->type));
         *out = u != 0;
     }
     return 0;
@@ -91,7 +104,8 @@ static int get_id(const gguf_file *g, const tokenizer *t, const char *key, int32
     // Some converters write -1 as uint32 for "none".
     if (u == 0xFFFFFFFFull) return 0;
     if (u >= (uint64_t)t->n_vocab)
-        return pcb_fail("%s: metadata '%s' = %llu is outside the vocabulary (%d tokens)", g->path, key, (unsigned long long)u, t->n_vocab);
+        return pcb_fail("%s: metadata '%s' = %llu is outside the vocabulary (%d tokens)", g->path, key,
+                        (unsigned long long)u, t->n_vocab);
     *out = (int32_t)u;
     return 0;
 }
@@ -105,9 +119,10 @@ static const gguf_kv *get_array(const gguf_file *g, const char *key, int require
         return NULL;
     }
     if (kv->type != GGUF_VAL_ARRAY || (kv->elem_type != t1 && kv->elem_type != t2)) {
-        *err = pcb_fail("%s: metadata '%s' has type %s%s%s, expected an array of %s", g->path, key, gguf_value_type_name(kv->type),
-                        kv->type == GGUF_VAL_ARRAY ? " of " : "", kv->type == GGUF_VAL_ARRAY ? gguf_value_type_name(kv->elem_type) : "",
-                        gguf_value_type_name(t1));
+        *err =
+            pcb_fail("%s: metadata '%s' has type %s%s%s, expected an array of %s", g->path, key,
+                     gguf_value_type_name(kv->type), kv->type == GGUF_VAL_ARRAY ? " of " : "",
+                     kv->type == GGUF_VAL_ARRAY ? gguf_value_type_name(kv->elem_type) : "", gguf_value_type_name(t1));
         return NULL;
     }
     if (n_expect && kv->n != n_expect) {
@@ -123,39 +138,42 @@ static const gguf_kv *get_array(const gguf_file *g, const char *key, int require
 #define WS "\\t-\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
 static const char RE_GPT2[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|[" WS "]+(?![^" WS "])|[" WS "]+";
-#define RE_LLAMA3_(NUM)                                                                         \
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|" NUM "| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n]*" \
+#define RE_LLAMA3_(NUM)                                                          \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|" NUM "| ?[^" WS \
+    "\\p{L}\\p{N}]+[\\r\\n]*"                                                    \
     "|[" WS "]*[\\r\\n]+|[" WS "]+(?![^" WS "])|[" WS "]+"
 static const char RE_LLAMA3[] = RE_LLAMA3_("\\p{N}{1,3}");
 static const char RE_QWEN2[] = RE_LLAMA3_("\\p{N}");
-static const char RE_DIGIT[] = "\\p{N}";   // HF Digits(individual_digits=True)
+static const char RE_DIGIT[] = "\\p{N}";  // HF Digits(individual_digits=True)
 
 static int add_regex(tokenizer *t, const char *pat, const gguf_file *g) {
     int err;
     PCRE2_SIZE erroff;
     uint32_t opts = PCRE2_UTF | PCRE2_UCP;
 #ifdef PCRE2_MATCH_INVALID_UTF
-    opts |= PCRE2_MATCH_INVALID_UTF;   // byte-level BPE encodes any bytes: invalid UTF-8 just never matches
+    opts |= PCRE2_MATCH_INVALID_UTF;  // byte-level BPE encodes any bytes: invalid UTF-8 just never matches
 #endif
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &err, &erroff, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(err, msg, sizeof msg);
-        return pcb_fail("%s: tokenizer: cannot compile pre-tokenizer regex at offset %zu: %s", g->path, (size_t)erroff, (char *)msg);
+        return pcb_fail("%s: tokenizer: cannot compile pre-tokenizer regex at offset %zu: %s", g->path, (size_t)erroff,
+                        (char *)msg);
     }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   // falls back to the interpreter when JIT is unavailable
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
     t->re[t->n_re++] = re;
     return 0;
 }
 
 static int cmp_spec_ctx_len(const tokenizer *t, int32_t a, int32_t b) {
-    unsigned char fa = t->len[a] ? (unsigned char)tok_text(t, a)[0] : 0, fb = t->len[b] ? (unsigned char)tok_text(t, b)[0] : 0;
+    unsigned char fa = t->len[a] ? (unsigned char)tok_text(t, a)[0] : 0,
+                  fb = t->len[b] ? (unsigned char)tok_text(t, b)[0] : 0;
     if (fa != fb) return fa < fb ? -1 : 1;
     if (t->len[a] != t->len[b]) return t->len[a] > t->len[b] ? -1 : 1;
     return a < b ? -1 : a > b;
 }
 
-static void sort_specials(tokenizer *t) {   // insertion sort: few specials
+static void sort_specials(tokenizer *t) {  // insertion sort: few specials
     for (int i = 1; i < t->n_spec; i++) {
         int32_t x = t->spec[i];
         int j = i;
@@ -174,7 +192,8 @@ static int load_merges(tokenizer *t, const gguf_file *g) {
     const gguf_kv *kv = get_array(g, "tokenizer.ggml.merges", 1, 0, GGUF_VAL_STRING, GGUF_VAL_STRING, &err);
     if (!kv) return -1;
     if (kv->n > (uint64_t)MAX_VOCAB * 4)
-        return pcb_fail("%s: metadata 'tokenizer.ggml.merges' has an implausible %llu entries", g->path, (unsigned long long)kv->n);
+        return pcb_fail("%s: metadata 'tokenizer.ggml.merges' has an implausible %llu entries", g->path,
+                        (unsigned long long)kv->n);
     uint32_t size = table_size(kv->n);
     t->mmask = size - 1;
     t->mkey = pcb_malloc((size_t)size * sizeof(uint64_t));
@@ -189,12 +208,16 @@ static int load_merges(tokenizer *t, const gguf_file *g) {
         const char *sp = s.len > 1 ? memchr(s.ptr + 1, ' ', (size_t)s.len - 1) : NULL;
         if (!sp || sp == s.ptr + s.len - 1) {
             free(buf);
-            return pcb_fail("%s: metadata 'tokenizer.ggml.merges' entry %llu ('%.*s') is not two tokens separated by a space",
-                            g->path, (unsigned long long)r, (int)(s.len > 80 ? 80 : s.len), s.ptr);
+            return pcb_fail(
+                "%s: metadata 'tokenizer.ggml.merges' entry %llu ('%.*s') is not two tokens separated by a space",
+                g->path, (unsigned long long)r, (int)(s.len > 80 ? 80 : s.len), s.ptr);
         }
         size_t la = (size_t)(sp - s.ptr), lb = (size_t)s.len - la - 1;
         int32_t a = tok_vocab_lookup(t, s.ptr, la), b = tok_vocab_lookup(t, sp + 1, lb);
-        if (la + lb > cap) { cap = 2 * (la + lb); buf = pcb_realloc(buf, cap); }
+        if (la + lb > cap) {
+            cap = 2 * (la + lb);
+            buf = pcb_realloc(buf, cap);
+        }
         memcpy(buf, s.ptr, la);
         memcpy(buf + la, sp + 1, lb);
         int32_t c = tok_vocab_lookup(t, buf, la + lb);
@@ -203,10 +226,12 @@ static int load_merges(tokenizer *t, const gguf_file *g) {
         uint64_t key = (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
         for (uint32_t i = (uint32_t)hash_u64(key) & t->mmask;; i = (i + 1) & t->mmask) {
             if (t->mrank[i] < 0) {
-                t->mkey[i] = key; t->mrank[i] = (int32_t)r; t->mres[i] = c;
+                t->mkey[i] = key;
+                t->mrank[i] = (int32_t)r;
+                t->mres[i] = c;
                 break;
             }
-            if (t->mkey[i] == key) break;   // duplicate pair: the lower rank stays
+            if (t->mkey[i] == key) break;  // duplicate pair: the lower rank stays
         }
     }
     free(buf);
@@ -221,14 +246,16 @@ tokenizer *tokenizer_from_gguf(const gguf_file *g) {
     if (!strcmp(model, "gpt2")) t->kind = KIND_BPE;
     else if (!strcmp(model, "llama")) t->kind = KIND_SPM;
     else {
-        pcb_fail("%s: metadata 'tokenizer.ggml.model' = '%s' is not supported (supported: gpt2, llama)", g->path, model);
+        pcb_fail("%s: metadata 'tokenizer.ggml.model' = '%s' is not supported (supported: gpt2, llama)", g->path,
+                 model);
         goto fail;
     }
 
     const gguf_kv *toks = get_array(g, "tokenizer.ggml.tokens", 1, 0, GGUF_VAL_STRING, GGUF_VAL_STRING, &err);
     if (!toks) goto fail;
     if (toks->n == 0 || toks->n > MAX_VOCAB) {
-        pcb_fail("%s: metadata 'tokenizer.ggml.tokens' has %llu entries (expected 1..%d)", g->path, (unsigned long long)toks->n, MAX_VOCAB);
+        pcb_fail("%s: metadata 'tokenizer.ggml.tokens' has %llu entries (expected 1..%d)", g->path,
+                 (unsigned long long)toks->n, MAX_VOCAB);
         goto fail;
     }
     t->n_vocab = (int32_t)toks->n;
@@ -237,7 +264,8 @@ tokenizer *tokenizer_from_gguf(const gguf_file *g) {
     uint64_t total = 0;
     for (int32_t i = 0; i < t->n_vocab; i++) {
         if (toks->strs[i].len > 65536) {
-            pcb_fail("%s: metadata 'tokenizer.ggml.tokens' entry %d is %llu bytes long", g->path, i, (unsigned long long)toks->strs[i].len);
+            pcb_fail("%s: metadata 'tokenizer.ggml.tokens' entry %d is %llu bytes long", g->path, i,
+                     (unsigned long long)toks->strs[i].len);
             goto fail;
         }
         t->off[i] = total;
@@ -279,7 +307,8 @@ tokenizer *tokenizer_from_gguf(const gguf_file *g) {
     // llama.cpp defaults: SentencePiece vocabularies add BOS and a leading space; GPT-2 ones neither.
     t->add_bos = t->kind == KIND_SPM;
     t->add_space_prefix = t->kind == KIND_SPM;
-    if (get_bool(g, "tokenizer.ggml.add_bos_token", &t->add_bos) || get_bool(g, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix))
+    if (get_bool(g, "tokenizer.ggml.add_bos_token", &t->add_bos) ||
+        get_bool(g, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix))
         goto fail;
 
     if (t->kind == KIND_BPE) {
@@ -302,8 +331,11 @@ tokenizer *tokenizer_from_gguf(const gguf_file *g) {
         else if (!strcmp(pre, "llama-bpe") || !strcmp(pre, "llama3")) rc = add_regex(t, RE_LLAMA3, g);
         else if (!strcmp(pre, "qwen2")) rc = add_regex(t, RE_QWEN2, g);
         else {
-            pcb_fail("%s: metadata 'tokenizer.ggml.pre' = '%s' is not a known pre-tokenizer (supported: smollm, gpt2, default, "
-                     "llama-bpe, llama3, qwen2)", g->path, pre);
+            pcb_fail(
+                "%s: metadata 'tokenizer.ggml.pre' = '%s' is not a known pre-tokenizer (supported: smollm, gpt2, "
+                "default, "
+                "llama-bpe, llama3, qwen2)",
+                g->path, pre);
             goto fail;
         }
         if (rc) goto fail;
@@ -321,7 +353,8 @@ tokenizer *tokenizer_from_gguf(const gguf_file *g) {
     sort_specials(t);
 
     const gguf_kv *tpl = gguf_find_kv(g, "tokenizer.chat_template");
-    if (tpl && tpl->type == GGUF_VAL_STRING) t->default_system = tok_default_system(tpl->v.str.ptr, (size_t)tpl->v.str.len);
+    if (tpl && tpl->type == GGUF_VAL_STRING)
+        t->default_system = tok_default_system(tpl->v.str.ptr, (size_t)tpl->v.str.len);
     return t;
 fail:
     tokenizer_free(t);
@@ -331,8 +364,17 @@ fail:
 void tokenizer_free(tokenizer *t) {
     if (!t) return;
     for (int i = 0; i < t->n_re; i++) pcre2_code_free(t->re[i]);
-    free(t->arena); free(t->off); free(t->len); free(t->type); free(t->score); free(t->vslot);
-    free(t->mkey); free(t->mrank); free(t->mres); free(t->spec); free(t->default_system);
+    free(t->arena);
+    free(t->off);
+    free(t->len);
+    free(t->type);
+    free(t->score);
+    free(t->vslot);
+    free(t->mkey);
+    free(t->mrank);
+    free(t->mres);
+    free(t->spec);
+    free(t->default_system);
     free(t);
 }
 
@@ -349,4 +391,6 @@ int tokenizer_stop_ids(const tokenizer *t, int32_t out[2]) {
     return n;
 }
 
-int tokenizer_is_control(const tokenizer *t, int32_t id) { return id >= 0 && id < t->n_vocab && t->type[id] == TT_CONTROL; }
+int tokenizer_is_control(const tokenizer *t, int32_t id) {
+    return id >= 0 && id < t->n_vocab && t->type[id] == TT_CONTROL;
+}

@@ -21,9 +21,9 @@ tokenizer *tokenizer_from_gguf(const gguf_file *g);
 void tokenizer_free(tokenizer *t);
 
 int tokenizer_vocab_size(const tokenizer *t);
-int32_t tokenizer_bos(const tokenizer *t);   // -1 when the model has none
+int32_t tokenizer_bos(const tokenizer *t);  // -1 when the model has none
 int32_t tokenizer_eos(const tokenizer *t);
-int tokenizer_add_bos(const tokenizer *t);   // tokenizer.ggml.add_bos_token
+int tokenizer_add_bos(const tokenizer *t);  // tokenizer.ggml.add_bos_token
 // Id of a token given its exact text (e.g. "<|im_end|>"), or -1.
 int32_t tokenizer_find(const tokenizer *t, const char *piece);
 // 1 for control tokens (token_type 3) such as <|im_start|>: generation stops on EOS/<|im_end|>.
@@ -33,8 +33,7 @@ int tokenizer_is_control(const tokenizer *t, int32_t id);
 int tokenizer_stop_ids(const tokenizer *t, int32_t out[2]);
 // Encodes UTF-8 text (need not be NUL-terminated). Does NOT add BOS; callers decide.
 // *out is malloc'ed (caller frees). Returns 0, or -1 on invalid input (error set).
-int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse_special,
-                     int32_t **out, size_t *n_out);
+int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse_special, int32_t **out, size_t *n_out);
 // Decodes ids to UTF-8 (malloc'ed, NUL-terminated). Control tokens are rendered as their
 // text when render_special is set, else skipped.
 char *tokenizer_decode(const tokenizer *t, const int32_t *ids, size_t n, int render_special);

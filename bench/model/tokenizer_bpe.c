@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "bench/base/error.h"
-#include "bench/model/tokenizer_internal.h"
 #include "bench/base/utf8.h"
+#include "bench/model/tokenizer_internal.h"
 
 int tok_bpe_begin(tok_enc *e) {
     e->md = pcre2_match_data_create(1, NULL);
@@ -19,7 +19,8 @@ int tok_bpe_begin(tok_enc *e) {
 }
 
 void tok_bpe_end(tok_enc *e) {
-    free(e->cache); free(e->cache_ids);
+    free(e->cache);
+    free(e->cache_ids);
     if (e->md) pcre2_match_data_free(e->md);
     if (e->mctx) pcre2_match_context_free(e->mctx);
     if (e->jstack) pcre2_jit_stack_free(e->jstack);
@@ -43,7 +44,10 @@ static void bpe_word(tok_enc *e, const unsigned char *p, size_t n) {
         if (id >= 0) e->sym[m++] = id;
     }
     if (m == 0) return;
-    for (int32_t i = 0; i < m; i++) { e->prev[i] = i - 1; e->next[i] = i + 1 < m ? i + 1 : -1; }
+    for (int32_t i = 0; i < m; i++) {
+        e->prev[i] = i - 1;
+        e->next[i] = i + 1 < m ? i + 1 : -1;
+    }
     e->n_heap = 0;
     for (int32_t i = 0; i + 1 < m; i++) bpe_try(e, i, i + 1);
     while (e->n_heap) {
@@ -57,12 +61,15 @@ static void bpe_word(tok_enc *e, const unsigned char *p, size_t n) {
         if (e->prev[c.l] >= 0) bpe_try(e, e->prev[c.l], c.l);
         if (nx >= 0) bpe_try(e, c.l, nx);
     }
-    for (int32_t i = 0; i >= 0; i = e->next[i]) tok_push_id(e, e->sym[i]);   // symbol 0 is never merged away
+    for (int32_t i = 0; i >= 0; i = e->next[i]) tok_push_id(e, e->sym[i]);  // symbol 0 is never merged away
 }
 
 static void bpe_word_cached(tok_enc *e, const char *p, size_t n) {
-    if (n > 256) { bpe_word(e, (const unsigned char *)p, n); return; }   // long runs rarely repeat
-    if (e->cache_used * 2 >= e->cache_mask) {   // grow (also the first allocation)
+    if (n > 256) {
+        bpe_word(e, (const unsigned char *)p, n);
+        return;
+    }                                          // long runs rarely repeat
+    if (e->cache_used * 2 >= e->cache_mask) {  // grow (also the first allocation)
         uint32_t old = e->cache ? e->cache_mask + 1 : 0, size = old ? 2 * old : 4096;
         tok_cache_ent *oc = e->cache, *nc = pcb_calloc(size, sizeof *nc);
         for (uint32_t i = 0; i < old; i++) {
@@ -104,7 +111,10 @@ static void bpe_word_cached(tok_enc *e, const char *p, size_t n) {
 static int pretok(tok_enc *e, int level, const char *p, size_t n) {
     const tokenizer *t = e->t;
     if (n == 0) return 0;
-    if (level == t->n_re) { bpe_word_cached(e, p, n); return 0; }
+    if (level == t->n_re) {
+        bpe_word_cached(e, p, n);
+        return 0;
+    }
     size_t pos = 0;
     while (pos < n) {
         int rc = pcre2_match(t->re[level], (PCRE2_SPTR)p, n, pos, 0, e->md, e->mctx);
@@ -112,11 +122,12 @@ static int pretok(tok_enc *e, int level, const char *p, size_t n) {
         if (rc < 0) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(rc, msg, sizeof msg);
-            return pcb_fail("tokenizer: pre-tokenizer regex failed at byte %zu of a %zu-byte piece: %s", pos, n, (char *)msg);
+            return pcb_fail("tokenizer: pre-tokenizer regex failed at byte %zu of a %zu-byte piece: %s", pos, n,
+                            (char *)msg);
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
         size_t s = ov[0], end = ov[1];
-        if (end <= s) {   // empty match (our patterns have none): step over one character
+        if (end <= s) {  // empty match (our patterns have none): step over one character
             if (s >= n) break;
             end = s + utf8_len((const unsigned char *)p + s, n - s);
         }

@@ -10,7 +10,10 @@
 #include "bench/model/tokenizer_internal.h"
 
 void tok_push_id(tok_enc *e, int32_t id) {
-    if (e->n_out == e->cap_out) { e->cap_out = e->cap_out ? 2 * e->cap_out : 256; e->out = pcb_realloc(e->out, e->cap_out * sizeof(int32_t)); }
+    if (e->n_out == e->cap_out) {
+        e->cap_out = e->cap_out ? 2 * e->cap_out : 256;
+        e->out = pcb_realloc(e->out, e->cap_out * sizeof(int32_t));
+    }
     e->out[e->n_out++] = id;
 }
 
@@ -23,10 +26,15 @@ void tok_reserve_syms(tok_enc *e, size_t n) {
     e->start = pcb_realloc(e->start, e->cap_sym * sizeof(int32_t));
 }
 
-static int cand_before(const tok_cand *x, const tok_cand *y) { return x->key < y->key || (x->key == y->key && x->l < y->l); }
+static int cand_before(const tok_cand *x, const tok_cand *y) {
+    return x->key < y->key || (x->key == y->key && x->l < y->l);
+}
 
 void tok_heap_push(tok_enc *e, tok_cand c) {
-    if (e->n_heap == e->cap_heap) { e->cap_heap = e->cap_heap ? 2 * e->cap_heap : 64; e->heap = pcb_realloc(e->heap, e->cap_heap * sizeof(tok_cand)); }
+    if (e->n_heap == e->cap_heap) {
+        e->cap_heap = e->cap_heap ? 2 * e->cap_heap : 64;
+        e->heap = pcb_realloc(e->heap, e->cap_heap * sizeof(tok_cand));
+    }
     size_t i = e->n_heap++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
@@ -60,25 +68,31 @@ static int encode_text(tok_enc *e, const char *p, size_t n, int after_special) {
     return tok_bpe_text(e, p, n);
 }
 
-int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse_special, int32_t **out, size_t *n_out) {
+int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse_special, int32_t **out,
+                     size_t *n_out) {
     *out = NULL;
     *n_out = 0;
     if (!text && len) return pcb_fail("tokenizer_encode: NULL text with length %zu", len);
-    if (len > INT32_MAX) return pcb_fail("tokenizer_encode: text of %zu bytes is too long (max %d)", len, INT32_MAX);   // int32 symbol indices
+    if (len > INT32_MAX)
+        return pcb_fail("tokenizer_encode: text of %zu bytes is too long (max %d)", len,
+                        INT32_MAX);  // int32 symbol indices
     tok_enc e = {.t = t};
     int rc = 0;
     if (t->kind == KIND_BPE && (rc = tok_bpe_begin(&e))) goto done;
     // Split around special tokens: user-defined ones always (as llama.cpp), control ones only
     // with parse_special. Leftmost match, longest first.
     size_t seg = 0;
-    int after_special = 1;   // SPM: a space prefix starts the text and follows each special
+    int after_special = 1;  // SPM: a space prefix starts the text and follows each special
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
         int32_t hit = -1;
         for (int k = t->spec_start[c]; k < t->spec_start[c + 1]; k++) {
             int32_t id = t->spec[k];
             if (t->type[id] == TT_CONTROL && !parse_special) continue;
-            if (t->len[id] <= len - i && memcmp(text + i, tok_text(t, id), t->len[id]) == 0) { hit = id; break; }
+            if (t->len[id] <= len - i && memcmp(text + i, tok_text(t, id), t->len[id]) == 0) {
+                hit = id;
+                break;
+            }
         }
         if (hit < 0) continue;
         if (i > seg && (rc = encode_text(&e, text + seg, i - seg, after_special))) goto done;
@@ -91,10 +105,18 @@ int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int parse
         if ((rc = encode_text(&e, text + seg, len - seg, after_special))) goto done;
     }
 done:
-    free(e.sym); free(e.next); free(e.prev); free(e.start); free(e.heap); free(e.buf);
+    free(e.sym);
+    free(e.next);
+    free(e.prev);
+    free(e.start);
+    free(e.heap);
+    free(e.buf);
     tok_bpe_end(&e);
-    if (rc) { free(e.out); return -1; }
-    *out = e.out ? e.out : pcb_malloc(sizeof(int32_t));   // non-NULL even when empty
+    if (rc) {
+        free(e.out);
+        return -1;
+    }
+    *out = e.out ? e.out : pcb_malloc(sizeof(int32_t));  // non-NULL even when empty
     *n_out = e.n_out;
     return 0;
 }

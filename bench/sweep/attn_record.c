@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/base/version.h"
 #include "bench/base/error.h"
+#include "bench/base/version.h"
 
 void attn_record_init(attn_record *r, attn_log *log, const model_config *c) {
     *r = (attn_record){.log = log, .n_heads = c->n_heads, .n_kv_heads = c->n_kv_heads};
@@ -33,8 +33,10 @@ int attn_union_keys(const kv_cache *cache, int layer, int stride, int32_t *pos, 
         const kv_head *h = kv_cache_head(cache, layer, g);
         for (int j = 1; j < h->n; j++)
             if (order_key(h->chunk[j], h->pos[j]) <= order_key(h->chunk[j - 1], h->pos[j - 1]))
-                return pcb_fail("attention log: layer %d KV head %d: slot %d (chunk %d, position %d) is out of cache "
-                                "order", layer, g, j, h->chunk[j], h->pos[j]);
+                return pcb_fail(
+                    "attention log: layer %d KV head %d: slot %d (chunk %d, position %d) is out of cache "
+                    "order",
+                    layer, g, j, h->chunk[j], h->pos[j]);
     }
     for (;;) {  // k-way merge of the heads' ordered slot lists, equal slots merged
         int64_t best = INT64_MAX;
@@ -88,8 +90,15 @@ int attn_record_layer(void *user, int step, int layer, const float *attn, int st
     int n_starts = 0;
     for (int i = 0; i < keys; i++)
         if (i == 0 || (r->chunk[i] != r->chunk[i - 1] && r->chunk[i] >= 0)) r->starts[n_starts++] = i;
-    attn_log_layer l = {.step = step, .layer = layer, .keys = keys, .attn = r->attn, .pos = r->pos,
-                        .chunk = r->chunk, .doc = r->doc, .kept = r->kept, .chunk_starts = r->starts,
+    attn_log_layer l = {.step = step,
+                        .layer = layer,
+                        .keys = keys,
+                        .attn = r->attn,
+                        .pos = r->pos,
+                        .chunk = r->chunk,
+                        .doc = r->doc,
+                        .kept = r->kept,
+                        .chunk_starts = r->starts,
                         .n_chunk_starts = n_starts};
     return attn_log_write_layer(r->log, &l);
 }
@@ -105,11 +114,16 @@ int attn_record_run(const attn_record_request *q, const model *m, const tokenize
     attn_log_meta meta = {.created_by = "pcbench " PCB_VERSION, .model = q->model, .model_sha256 = q->model_sha256};
     attn_log *lg = attn_log_create(q->path, &meta);
     if (!lg) return -1;
-    attn_log_sample s = {.id = q->sample_id, .method = pcomp_method_name(o->method),
+    attn_log_sample s = {.id = q->sample_id,
+                         .method = pcomp_method_name(o->method),
                          .config_hash = q->config_hash ? q->config_hash : hash,
-                         .config = q->config ? q->config : canonical, .n_layers = m->cfg.n_layers,
-                         .n_heads = m->cfg.n_heads, .n_kv_heads = m->cfg.n_kv_heads, .observed_rows = q->rows,
-                         .generated = q->generated, .doc_tokens = in->n_doc};
+                         .config = q->config ? q->config : canonical,
+                         .n_layers = m->cfg.n_layers,
+                         .n_heads = m->cfg.n_heads,
+                         .n_kv_heads = m->cfg.n_kv_heads,
+                         .observed_rows = q->rows,
+                         .generated = q->generated,
+                         .doc_tokens = in->n_doc};
     attn_record rec;
     attn_record_init(&rec, lg, &m->cfg);
     pcomp_observer obs = {.rows = q->rows, .generated = q->generated, .on_layer = attn_record_layer, .user = &rec};

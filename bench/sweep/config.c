@@ -98,10 +98,8 @@ static int fail_at(const ctx *c, int src, int line, const char *dpath, const cha
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (src < 0)
-        snprintf(where, sizeof where, "%s:%d", c->path, line);
-    else
-        snprintf(where, sizeof where, "command line '%s'", c->ovr[src]);
+    if (src < 0) snprintf(where, sizeof where, "%s:%d", c->path, line);
+    else snprintf(where, sizeof where, "command line '%s'", c->ovr[src]);
     return pcb_fail("%s: key '%s': %s", where, *dpath ? dpath : "(root)", msg);
 }
 
@@ -112,10 +110,8 @@ static const char *show(const node *n, char *buf, size_t size) {
     if (n->kind == N_SEQ) return "a list";
     if (n->kind == N_MAP) return "a mapping";
     size_t len = strlen(n->text);
-    if (len > 60)
-        snprintf(buf, size, "'%.57s...'", n->text);
-    else
-        snprintf(buf, size, "'%s'", n->text);
+    if (len > 60) snprintf(buf, size, "'%.57s...'", n->text);
+    else snprintf(buf, size, "'%s'", n->text);
     return buf;
 }
 
@@ -129,10 +125,8 @@ static void pathf(char *out, const char *fmt, ...) {
 }
 
 static void join(char *out, const char *a, const char *b) {
-    if (*a)
-        pathf(out, "%s.%s", a, b);
-    else
-        pathf(out, "%s", b);
+    if (*a) pathf(out, "%s.%s", a, b);
+    else pathf(out, "%s", b);
 }
 
 // ---- YAML -> nodes ------------------------------------------------------------------------
@@ -154,8 +148,7 @@ static int yaml_fail(yreader *r, const char *dpath) {
         for (size_t i = 0; i < p->problem_offset && i < r->len; i++) line += r->buf[i] == '\n';
     }
     char where[160] = "";
-    if (p->context)
-        snprintf(where, sizeof where, " (%s at line %d)", p->context, (int)p->context_mark.line + 1);
+    if (p->context) snprintf(where, sizeof where, " (%s at line %d)", p->context, (int)p->context_mark.line + 1);
     if (p->error == YAML_READER_ERROR)
         return fail_at(r->c, r->src, line, dpath, "malformed YAML: %s (byte 0x%02x at offset %zu; expected UTF-8 text)",
                        p->problem ? p->problem : "unreadable input", (unsigned)(p->problem_value & 0xff),
@@ -240,8 +233,10 @@ static int build(yreader *r, yaml_event_t *ev, const char *dpath, int depth, nod
         char a[80];
         snprintf(a, sizeof a, "%.60s", (const char *)ev->data.alias.anchor);
         yaml_event_delete(ev);
-        return fail_at(r->c, r->src, line, dpath, "alias *%s: YAML anchors and aliases are not supported (expected "
-                       "the value written out)", a);
+        return fail_at(r->c, r->src, line, dpath,
+                       "alias *%s: YAML anchors and aliases are not supported (expected "
+                       "the value written out)",
+                       a);
     }
     default:
         yaml_event_delete(ev);
@@ -249,8 +244,10 @@ static int build(yreader *r, yaml_event_t *ev, const char *dpath, int depth, nod
     }
     int rc = 0;
     if (anchor) {
-        rc = fail_at(r->c, r->src, line, dpath, "anchor &%.60s: YAML anchors and aliases are not supported (expected "
-                     "the value written out)", anchor);
+        rc = fail_at(r->c, r->src, line, dpath,
+                     "anchor &%.60s: YAML anchors and aliases are not supported (expected "
+                     "the value written out)",
+                     anchor);
     } else if (tag) {
         rc = fail_at(r->c, r->src, line, dpath, "tag %.80s: YAML tags are not supported (expected an untagged value)",
                      tag);
@@ -400,8 +397,10 @@ static int apply_override(const ctx *c, node *root, int k) {
             char where[PATH_LEN + 40] = "";
             if (next->src < 0) snprintf(where, sizeof where, " (%s:%d)", c->path, next->line);
             node_free(value);
-            return fail_at(c, k, 0, dnext, "is a scalar value%s, nothing can be set inside it (expected a mapping "
-                           "or list)", where);
+            return fail_at(c, k, 0, dnext,
+                           "is a scalar value%s, nothing can be set inside it (expected a mapping "
+                           "or list)",
+                           where);
         }
         pathf(dpath, "%s", dnext);
         cur = next;
@@ -431,8 +430,7 @@ typedef struct {
 static int need_scalar(loader *L, const node *v, const char *dk, const char *exp) {
     char b[80];
     if (v->kind != N_SCALAR) return FAIL_AT(&L->c, v, dk, "got %s (expected %s)", show(v, b, sizeof b), exp);
-    if (is_null(v))
-        return FAIL_AT(&L->c, v, dk, "no value (expected %s; leave the key out to use its default)", exp);
+    if (is_null(v)) return FAIL_AT(&L->c, v, dk, "no value (expected %s; leave the key out to use its default)", exp);
     return 0;
 }
 
@@ -488,9 +486,12 @@ static int store(loader *L, const config_key *k, const node *v, const char *dk, 
     config_key_expected(k, exp, sizeof exp);
     char *field = (char *)tgt + k->offset;
     switch (k->type) {
-    case CK_INT: return get_int(L, k, v, dk, exp, (int *)field);
-    case CK_FLOAT: return get_float(L, k, v, dk, exp, (double *)field);
-    case CK_LAYERS: return get_layers(L, k, v, dk, exp, (config_layers *)field);
+    case CK_INT:
+        return get_int(L, k, v, dk, exp, (int *)field);
+    case CK_FLOAT:
+        return get_float(L, k, v, dk, exp, (double *)field);
+    case CK_LAYERS:
+        return get_layers(L, k, v, dk, exp, (config_layers *)field);
     case CK_BOOL:
         if (need_scalar(L, v, dk, exp)) return -1;
         if (!v->quoted && !strcmp(v->text, "true")) return *(int *)field = 1, 0;
@@ -511,8 +512,8 @@ static int store(loader *L, const config_key *k, const node *v, const char *dk, 
             for (const char *q = v->text; *q; q++)
                 if (!(*q >= 'a' && *q <= 'z') && !(*q >= 'A' && *q <= 'Z') && !(*q >= '0' && *q <= '9') &&
                     !strchr("_.-", *q))
-                    return FAIL_AT(&L->c, v, dk, "%s has the character '%c' (expected %s)", show(v, b, sizeof b),
-                                   *q, exp);
+                    return FAIL_AT(&L->c, v, dk, "%s has the character '%c' (expected %s)", show(v, b, sizeof b), *q,
+                                   exp);
         char **s = (char **)field;
         free(*s);
         *s = pcb_strdup(v->text);
@@ -520,8 +521,7 @@ static int store(loader *L, const config_key *k, const node *v, const char *dk, 
     }
     case CK_INT_LIST:
     case CK_FLOAT_LIST: {
-        if (v->kind != N_SEQ)
-            return FAIL_AT(&L->c, v, dk, "%s is not a list (expected %s)", show(v, b, sizeof b), exp);
+        if (v->kind != N_SEQ) return FAIL_AT(&L->c, v, dk, "%s is not a list (expected %s)", show(v, b, sizeof b), exp);
         if ((k->flags & CKF_NONEMPTY) && !v->n) return FAIL_AT(&L->c, v, dk, "empty list (expected %s)", exp);
         int is_int = k->type == CK_INT_LIST;
         void *arr = pcb_malloc((is_int ? sizeof(int) : sizeof(double)) * (size_t)(v->n ? v->n : 1));
@@ -540,7 +540,8 @@ static int store(loader *L, const config_key *k, const node *v, const char *dk, 
         *(int *)((char *)tgt + k->offset_n) = v->n;
         return 0;
     }
-    default: return FAIL_AT(&L->c, v, dk, "internal error: key type %d is not a value", (int)k->type);
+    default:
+        return FAIL_AT(&L->c, v, dk, "internal error: key type %d is not a value", (int)k->type);
     }
 }
 
@@ -609,7 +610,8 @@ static int walk_tasks(loader *L, const node *v, const char *dk) {
         const char *want = task->kind == TASK_LONGBENCH ? NULL : pcb_task_default_source(task);
         int si = map_find(item, "source");
         if (!t->source) t->source = pcb_task_default_source(task);
-        int ok = want ? !strcmp(t->source, want) : !strcmp(t->source, "longbench") || !strcmp(t->source, "minilongbench");
+        int ok =
+            want ? !strcmp(t->source, want) : !strcmp(t->source, "longbench") || !strcmp(t->source, "minilongbench");
         if (si >= 0 && !ok) {
             char sk[PATH_LEN];
             join(sk, tp, "source");
@@ -634,7 +636,8 @@ static int walk_sweep(loader *L, const node *v, const char *dk) {
         join(sk, dk, kn->text);
         const config_key *k = strchr(kn->text, '*') ? NULL : config_schema_find(kn->text);
         if (!k)
-            return FAIL_AT(&L->c, kn, sk, "unknown key (expected a dotted method.* or attention_log.* key, e.g. "
+            return FAIL_AT(&L->c, kn, sk,
+                           "unknown key (expected a dotted method.* or attention_log.* key, e.g. "
                            "method.name)");
         if (k->target != CT_VARIANT)
             return FAIL_AT(&L->c, kn, sk, "cannot be swept (expected a dotted method.* or attention_log.* value key)");
@@ -662,7 +665,8 @@ static int walk_map(loader *L, const node *m, const char *spath, const char *dpa
         const config_key *k = strchr(kn->text, '.') || strchr(kn->text, '*') ? NULL : config_schema_find(sk);
         if (!k) {
             children(L, spath, kids, sizeof kids);
-            const char *hint = strchr(kn->text, '.') && config_schema_find(kn->text) ? "; nest dotted keys as mappings" : "";
+            const char *hint =
+                strchr(kn->text, '.') && config_schema_find(kn->text) ? "; nest dotted keys as mappings" : "";
             return FAIL_AT(&L->c, kn, dk, "unknown key (expected one of %s%s)", kids, hint);
         }
         switch (k->type) {
@@ -792,7 +796,8 @@ static int make_variants(loader *L) {
             fail_at(&L->c, enabled_at ? enabled_at->src : -1, enabled_at ? enabled_at->line : 1,
                     "method.calibration.layers",
                     "missing: required when method.calibration.enabled is true%s (expected a layer range \"A-B\", "
-                    "e.g. \"8-15\")", why);
+                    "e.g. \"8-15\")",
+                    why);
             goto done;
         }
         var->canonical = config_canonical(&var->method, &var->attention_log);
@@ -880,15 +885,20 @@ int config_variant_options(const config_variant *v, pcomp_options *o) {
         if (k->home != KNOB_IN_OPTIONS) continue;
         switch (k->type) {
         case KNOB_INT:
-        case KNOB_BOOL: knob_store(k, o, *(const int *)field); break;
-        case KNOB_FLOAT: knob_store(k, o, *(const double *)field); break;
+        case KNOB_BOOL:
+            knob_store(k, o, *(const int *)field);
+            break;
+        case KNOB_FLOAT:
+            knob_store(k, o, *(const double *)field);
+            break;
         case KNOB_ENUM: {
             int i = pcb_name_index(k->values, *(const char *const *)field);
             if (i < 0) return pcb_fail("%s: unknown %s '%s'", k->key, k->help, *(const char *const *)field);
             knob_store(k, o, i);
             break;
         }
-        case KNOB_LAYERS: break;  // below: the layers count only when calibration is on
+        case KNOB_LAYERS:
+            break;  // below: the layers count only when calibration is on
         }
     }
     const config_layers *l = &v->method.calibration.layers;

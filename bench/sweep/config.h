@@ -60,14 +60,14 @@ typedef struct {
     int samples;         // 0 = all the data set has (default for data sets); generated: default 1
     int *lengths;        // context lengths in tokens (n_lengths 0 = as in the data)
     int n_lengths;
-    double *depths;      // needle / passkey depths in [0, 1] (default [0.5])
+    double *depths;  // needle / passkey depths in [0, 1] (default [0.5])
     int n_depths;
     int max_new_tokens;  // 0 = the task's default
 } config_task;
 
 typedef struct {
-    char text[16];       // "A-B" as normalised ("8-15"), or "" (none)
-    int lo, hi;          // -1 when text is ""
+    char text[16];  // "A-B" as normalised ("8-15"), or "" (none)
+    int lo, hi;     // -1 when text is ""
 } config_layers;
 
 typedef struct {
@@ -90,7 +90,7 @@ typedef struct {
 typedef attn_log_options config_attention_log;
 
 typedef struct {
-    config_method method;                // resolved for this variant
+    config_method method;  // resolved for this variant
     config_attention_log attention_log;
     char *label;      // the swept values, "method.name=full method.calibration.layers=0-7" ("" without sweep)
     char *canonical;  // see above
@@ -101,17 +101,17 @@ typedef struct {
 } config_variant;
 
 typedef struct {
-    char *path;                 // the file loaded
+    char *path;  // the file loaded
     char *name, *model;
-    const char *backend;        // cpu | cuda
-    int threads, seed;          // threads 0 = all cores
-    char *db, *attn_dir;        // output.db, output.attn_dir
+    const char *backend;  // cpu | cuda
+    int threads, seed;    // threads 0 = all cores
+    char *db, *attn_dir;  // output.db, output.attn_dir
     config_task *tasks;
     int n_tasks;
-    char **sweep_keys;          // dotted keys in grid order (last fastest)
-    int *sweep_sizes;           // values per key
+    char **sweep_keys;  // dotted keys in grid order (last fastest)
+    int *sweep_sizes;   // values per key
     int n_sweep;
-    config_variant *variants;   // grid product (1 without a sweep)
+    config_variant *variants;  // grid product (1 without a sweep)
     int n_variants;
 } experiment_config;
 
@@ -150,26 +150,26 @@ typedef enum {
 } config_key_type;
 
 enum {
-    CKF_REQUIRED = 1,              // must be present
-    CKF_NONEMPTY = 8,              // list: at least one item
-    CKF_LO_OPEN = KNOB_LO_OPEN,    // value > lo (the range rules are the knobs': knob_range_check)
-    CKF_HI_OPEN = KNOB_HI_OPEN,    // value < hi
-    CKF_ODD = KNOB_ODD,            // int: odd
+    CKF_REQUIRED = 1,            // must be present
+    CKF_NONEMPTY = 8,            // list: at least one item
+    CKF_LO_OPEN = KNOB_LO_OPEN,  // value > lo (the range rules are the knobs': knob_range_check)
+    CKF_HI_OPEN = KNOB_HI_OPEN,  // value < hi
+    CKF_ODD = KNOB_ODD,          // int: odd
 };
 
 typedef enum { CT_NONE, CT_ROOT, CT_TASK, CT_VARIANT } config_target;  // struct a value lives in
 
 typedef struct {
-    const char *key;             // dotted; task keys as "tasks.*.samples"
+    const char *key;  // dotted; task keys as "tasks.*.samples"
     config_key_type type;
-    double lo, hi;               // ints / floats / list items / layer numbers
+    double lo, hi;  // ints / floats / list items / layer numbers
     unsigned flags;
-    const char *const *values;   // CK_ENUM: NULL-terminated
-    const char *def;             // default as YAML text ("" computed or none)
+    const char *const *values;  // CK_ENUM: NULL-terminated
+    const char *def;            // default as YAML text ("" computed or none)
     const char *help;
     config_target target;
-    size_t offset, offset_n;     // field in the target struct (lists: pointer and count)
-    int knob;                    // the knob_id of a method.* / attention_log.* key, else -1
+    size_t offset, offset_n;  // field in the target struct (lists: pointer and count)
+    int knob;                 // the knob_id of a method.* / attention_log.* key, else -1
 } config_key;
 
 const config_key *config_schema(int *n);

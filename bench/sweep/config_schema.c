@@ -20,7 +20,9 @@ static const char *const backends[] = {"cpu", "cuda", NULL};
 // The keys that are not knobs, before the method.* / attention_log.* keys of the knob table.
 static const config_key head[] = {
     {"name", CK_NAME, 0, 0, CKF_REQUIRED, NULL, "", "experiment name", ROOT(name)},
-    {"model", CK_PATH, 0, 0, 0, NULL, "", "GGUF model file (default: $PCB_MODEL, else models/" PCB_DEFAULT_MODEL_FILE " beside the pcbench binary)", ROOT(model)},
+    {"model", CK_PATH, 0, 0, 0, NULL, "",
+     "GGUF model file (default: $PCB_MODEL, else models/" PCB_DEFAULT_MODEL_FILE " beside the pcbench binary)",
+     ROOT(model)},
     {"backend", CK_ENUM, 0, 0, 0, backends, "cpu", "engine backend", ROOT(backend)},
     {"threads", CK_INT, 0, 1024, 0, NULL, "0", "CPU threads (0 = all cores)", ROOT(threads)},
     {"seed", CK_INT, 0, IMAX, 0, NULL, "1", "seed of generated data", ROOT(seed)},
@@ -30,7 +32,9 @@ static const config_key head[] = {
     {"tasks", CK_TASKS, 0, 0, CKF_REQUIRED, NULL, "", "tasks to run", NONE},
     {"tasks.*.name", CK_ENUM, 0, 0, CKF_REQUIRED, pcb_task_names, "", "task", TASK(name)},
     {"tasks.*.source", CK_ENUM, 0, 0, 0, pcb_source_names, "",
-     "data source [generated for passkey, number_string, kv_retrieval, needle; pg19 for ppl; longbench or minilongbench otherwise]", TASK(source)},
+     "data source [generated for passkey, number_string, kv_retrieval, needle; pg19 for ppl; longbench or "
+     "minilongbench otherwise]",
+     TASK(source)},
     {"tasks.*.samples", CK_INT, 1, 100000, 0, NULL, "", "samples [all of a data set; 1 generated]", TASK(samples)},
     {"tasks.*.lengths", CK_INT_LIST, 64, 4194304, 0, NULL, "[]", "context lengths in tokens ([] = as in the data)",
      TASKL(lengths)},
@@ -107,7 +111,8 @@ static void add_parents(const char *key) {
     for (const char *dot = strchr(key, '.'); dot; dot = strchr(dot + 1, '.')) {
         size_t n = (size_t)(dot - key);
         int have = 0;
-        for (int i = 0; i < n_schema && !have; i++) have = strlen(schema[i].key) == n && !strncmp(schema[i].key, key, n);
+        for (int i = 0; i < n_schema && !have; i++)
+            have = strlen(schema[i].key) == n && !strncmp(schema[i].key, key, n);
         if (have) continue;
         size_t g = 0;
         while (g < N_GROUPS && (strlen(groups[g].key) != n || strncmp(groups[g].key, key, n))) g++;
@@ -116,9 +121,11 @@ static void add_parents(const char *key) {
     }
 }
 
-static const config_key_type key_type[] = {
-    [KNOB_INT] = CK_INT, [KNOB_FLOAT] = CK_FLOAT, [KNOB_BOOL] = CK_BOOL, [KNOB_ENUM] = CK_ENUM,
-    [KNOB_LAYERS] = CK_LAYERS};
+static const config_key_type key_type[] = {[KNOB_INT] = CK_INT,
+                                           [KNOB_FLOAT] = CK_FLOAT,
+                                           [KNOB_BOOL] = CK_BOOL,
+                                           [KNOB_ENUM] = CK_ENUM,
+                                           [KNOB_LAYERS] = CK_LAYERS};
 
 // The schema, made once: the head rows, a row per knob (their mappings first), the tail rows.
 static void build(void) {
@@ -128,8 +135,9 @@ static void build(void) {
         const knob *k = knob_get(id);
         add_parents(k->key);
         knob_default_text(k, defaults[id], sizeof defaults[id]);
-        schema[n_schema] = (config_key){k->key, key_type[k->type], k->lo, k->hi, k->range, k->values, defaults[id],
-                                        k->help, CT_VARIANT, variant_offset(k, id), 0, id};
+        schema[n_schema] =
+            (config_key){k->key,     key_type[k->type],     k->lo, k->hi, k->range, k->values, defaults[id], k->help,
+                         CT_VARIANT, variant_offset(k, id), 0,     id};
         knob_keys[id] = &schema[n_schema++];
     }
     for (size_t i = 0; i < N_TAIL; i++) schema[n_schema++] = tail[i];
@@ -174,9 +182,15 @@ void config_key_expected(const config_key *k, char *buf, size_t size) {
         }
         break;
     }
-    case CK_STRING: snprintf(buf, size, "a string"); break;
-    case CK_NAME: snprintf(buf, size, "a name of letters, digits, '_', '.' and '-'"); break;
-    case CK_PATH: snprintf(buf, size, "a file path"); break;
+    case CK_STRING:
+        snprintf(buf, size, "a string");
+        break;
+    case CK_NAME:
+        snprintf(buf, size, "a name of letters, digits, '_', '.' and '-'");
+        break;
+    case CK_PATH:
+        snprintf(buf, size, "a file path");
+        break;
     case CK_ENUM: {
         size_t n = (size_t)snprintf(buf, size, "one of");
         for (int i = 0; k->values[i] && n < size; i++)
@@ -187,8 +201,12 @@ void config_key_expected(const config_key *k, char *buf, size_t size) {
         range_text(k, k->flags & CKF_ODD ? "an odd int" : "an int", r, sizeof r);
         snprintf(buf, size, "%s", r);
         break;
-    case CK_FLOAT: range_text(k, "a number", buf, size); break;
-    case CK_BOOL: snprintf(buf, size, "true or false"); break;
+    case CK_FLOAT:
+        range_text(k, "a number", buf, size);
+        break;
+    case CK_BOOL:
+        snprintf(buf, size, "true or false");
+        break;
     case CK_LAYERS:
         snprintf(buf, size, "a layer range \"A-B\" of ints in %.0f..%.0f with A <= B, or \"\"", k->lo, k->hi);
         break;
@@ -200,7 +218,9 @@ void config_key_expected(const config_key *k, char *buf, size_t size) {
         range_text(k, "numbers", r, sizeof r);
         snprintf(buf, size, "a %slist of %s", k->flags & CKF_NONEMPTY ? "non-empty " : "", r);
         break;
-    case CK_TASKS: snprintf(buf, size, "a non-empty list of task mappings (each with at least name)"); break;
+    case CK_TASKS:
+        snprintf(buf, size, "a non-empty list of task mappings (each with at least name)");
+        break;
     case CK_SWEEP:
         snprintf(buf, size, "a mapping of dotted method.* / attention_log.* keys to non-empty lists of values");
         break;
@@ -210,9 +230,15 @@ void config_key_expected(const config_key *k, char *buf, size_t size) {
 void config_key_format(const config_key *k, const void *target, char *buf, size_t size) {
     const char *p = (const char *)target + k->offset;
     switch (k->type) {
-    case CK_INT: snprintf(buf, size, "%d", *(const int *)p); break;
-    case CK_BOOL: snprintf(buf, size, "%s", *(const int *)p ? "true" : "false"); break;
-    case CK_FLOAT: snprintf(buf, size, "%.17g", *(const double *)p); break;
+    case CK_INT:
+        snprintf(buf, size, "%d", *(const int *)p);
+        break;
+    case CK_BOOL:
+        snprintf(buf, size, "%s", *(const int *)p ? "true" : "false");
+        break;
+    case CK_FLOAT:
+        snprintf(buf, size, "%.17g", *(const double *)p);
+        break;
     case CK_ENUM:
     case CK_STRING:
     case CK_NAME:
@@ -221,7 +247,11 @@ void config_key_format(const config_key *k, const void *target, char *buf, size_
         snprintf(buf, size, "%s", s ? s : "");
         break;
     }
-    case CK_LAYERS: snprintf(buf, size, "%s", ((const config_layers *)p)->text); break;
-    default: snprintf(buf, size, "?"); break;
+    case CK_LAYERS:
+        snprintf(buf, size, "%s", ((const config_layers *)p)->text);
+        break;
+    default:
+        snprintf(buf, size, "?");
+        break;
     }
 }

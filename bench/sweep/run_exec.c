@@ -4,25 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/sweep/attn_record.h"
 #include "bench/base/error.h"
 #include "bench/base/fs.h"
-#include "bench/tasks/metrics.h"
-#include "bench/method/pcomp.h"
-#include "bench/method/perplexity.h"
-#include "bench/tasks/prompt_templates.h"
-#include "bench/tasks/synthetic_tasks.h"
 #include "bench/base/sysinfo.h"
 #include "bench/engine/peak_memory.h"
+#include "bench/method/pcomp.h"
+#include "bench/method/perplexity.h"
+#include "bench/sweep/attn_record.h"
+#include "bench/tasks/metrics.h"
+#include "bench/tasks/prompt_templates.h"
+#include "bench/tasks/synthetic_tasks.h"
 
 // One row's prompt and gold answers, as text.
 typedef struct {
-    char *context, *input;      // owned
+    char *context, *input;  // owned
     const char *const *golds;
     int n_golds;
     const char *const *classes;
     int n_classes;
-    synthetic_sample gen;       // generated tasks: owns the texts
+    synthetic_sample gen;  // generated tasks: owns the texts
 } row_text;
 
 // The first n tokens of text, decoded back (length sweeps over data sets).
@@ -31,7 +31,8 @@ static char *first_tokens(const tokenizer *tok, const char *text, int n, const c
     size_t got = 0;
     if (tokenizer_encode(tok, text, strlen(text), 0, &ids, &got)) return NULL;
     char *out = NULL;
-    if ((int)got < n) pcb_fail("sample %s has %zu context tokens, fewer than the length %d asked for", sample_id, got, n);
+    if ((int)got < n)
+        pcb_fail("sample %s has %zu context tokens, fewer than the length %d asked for", sample_id, got, n);
     else out = tokenizer_decode(tok, ids, (size_t)n, 0);
     free(ids);
     return out;
@@ -85,17 +86,21 @@ static int run_ppl_row(const run_plan *p, const plan_row *r, const model *m, con
     if (tokenizer_encode(tok, s->context, strlen(s->context), 0, &ids, &n)) return -1;
     ppl_stats acc = {0};
     int rc = (int)n < r->length ? pcb_fail("%s has %zu tokens, fewer than the length %d", s->id, n, r->length)
-             : perplexity_method_accumulate(m, tok, ids, r->length, r->length, PPL_QUERY_TOKENS, PPL_CONTINUATION, opt,
-                                            &acc, NULL, NULL);
+                                : perplexity_method_accumulate(m, tok, ids, r->length, r->length, PPL_QUERY_TOKENS,
+                                                               PPL_CONTINUATION, opt, &acc, NULL, NULL);
     free(ids);
     if (rc) return -1;
     *score = ppl_value(&acc);
     char text[160];
     snprintf(text, sizeof text, "{\"nll_sum\": %.17g, \"tokens\": %ld}", acc.nll_sum, acc.n_predicted);
     *prediction = pcb_strdup(text);
-    *out = (results_sample){.prediction = *prediction, .score = *score, .prefill_ms = acc.ms,
-                            .peak_bytes = (int64_t)peak_rss_bytes(), .device_peak_bytes = (int64_t)peak_device_bytes(m),
-                            .kept_chunks = "[]", .prompt_tokens = r->length};
+    *out = (results_sample){.prediction = *prediction,
+                            .score = *score,
+                            .prefill_ms = acc.ms,
+                            .peak_bytes = (int64_t)peak_rss_bytes(),
+                            .device_peak_bytes = (int64_t)peak_device_bytes(m),
+                            .kept_chunks = "[]",
+                            .prompt_tokens = r->length};
     return 0;
 }
 
@@ -126,7 +131,9 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
         goto out;
     question = prompt_template_fill(tpl.question, t.gen.input ? t.gen.input : t.input);
     // ChatML models get the chat wrapping (SmolLM2-Instruct answers nothing useful without it).
-    pcomp_prompt pp = {.head = tpl.head, .tail = tpl.tail, .document = t.gen.context ? t.gen.context : t.context,
+    pcomp_prompt pp = {.head = tpl.head,
+                       .tail = tpl.tail,
+                       .document = t.gen.context ? t.gen.context : t.context,
                        .question = question,
                        .chat = tokenizer_find(tok, "<|im_start|>") >= 0};
     if (pcomp_input_from_prompt(tok, &pp, &in)) goto out;
@@ -137,9 +144,14 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
         snprintf(dir, sizeof dir, "%s/%s", c->attn_dir, c->name);
         if (pcb_mkdir(c->attn_dir) || pcb_mkdir(dir)) goto out;
         snprintf(log_path, sizeof log_path, "%s/%.16s.h5", dir, r->row_key);
-        attn_record_request rq = {.path = log_path, .model = c->model, .model_sha256 = p->model_sha256,
-                                  .sample_id = "0", .config_hash = v->hash, .config = v->canonical,
-                                  .rows = v->attention_log.rows, .generated = v->attention_log.generated};
+        attn_record_request rq = {.path = log_path,
+                                  .model = c->model,
+                                  .model_sha256 = p->model_sha256,
+                                  .sample_id = "0",
+                                  .config_hash = v->hash,
+                                  .config = v->canonical,
+                                  .rows = v->attention_log.rows,
+                                  .generated = v->attention_log.generated};
         if (attn_record_run(&rq, m, tok, &in, &opt, stops, n_stop, &res, prediction)) goto out;
     } else {
         if (pcomp_run(m, &in, &opt, stops, n_stop, &res)) goto out;
@@ -149,10 +161,17 @@ static int run_row(const experiment_config *c, const run_plan *p, const plan_row
     kept_json(&res, kept, kept_size);
     long slots = 0;
     for (int l = 0; l < res.n_layers; l++) slots += res.kv_slots[l];
-    *out = (results_sample){.prediction = *prediction, .score = *score, .prefill_ms = res.prefill_ms,
-                            .decode_ms = res.decode_ms, .peak_bytes = (int64_t)peak_rss_bytes(),
-                            .device_peak_bytes = (int64_t)peak_device_bytes(m), .kv_peak_bytes = (int64_t)res.kv_peak_bytes, .kept_chunks = kept, .n_chunks = res.n_chunks,
-                            .kv_slots = slots, .prompt_tokens = res.prompt_tokens};
+    *out = (results_sample){.prediction = *prediction,
+                            .score = *score,
+                            .prefill_ms = res.prefill_ms,
+                            .decode_ms = res.decode_ms,
+                            .peak_bytes = (int64_t)peak_rss_bytes(),
+                            .device_peak_bytes = (int64_t)peak_device_bytes(m),
+                            .kv_peak_bytes = (int64_t)res.kv_peak_bytes,
+                            .kept_chunks = kept,
+                            .n_chunks = res.n_chunks,
+                            .kv_slots = slots,
+                            .prompt_tokens = res.prompt_tokens};
     rc = 0;
 out:
     if (rc && *prediction) free(*prediction), *prediction = NULL;
@@ -185,8 +204,8 @@ static void progress(const run_exec_options *o, const experiment_config *c, cons
 // Seconds left: the mean time of the rows run so far (skipped ones cost nothing) x rows left.
 static double eta(double t0, int n_run, int left) { return n_run ? (now_ms() - t0) / n_run * left / 1000 : 0; }
 
-int run_execute(const experiment_config *c, const run_plan *p, const model *m, const tokenizer *tok,
-                results_store *s, const run_exec_options *o, run_exec_counts *counts) {
+int run_execute(const experiment_config *c, const run_plan *p, const model *m, const tokenizer *tok, results_store *s,
+                const run_exec_options *o, run_exec_counts *counts) {
     *counts = (run_exec_counts){0};
     double t0 = now_ms();
     for (int i = 0; i < p->n_rows; i++) {
@@ -206,7 +225,8 @@ int run_execute(const experiment_config *c, const run_plan *p, const model *m, c
             results_sample out;
             char *prediction = NULL, kept[4096];
             double score = 0;
-            if (o->progress_tty) progress(o, c, p, r, i, p->n_rows, eta(t0, counts->done + counts->failed, p->n_rows - i), "running");
+            if (o->progress_tty)
+                progress(o, c, p, r, i, p->n_rows, eta(t0, counts->done + counts->failed, p->n_rows - i), "running");
             peak_memory_reset(m);  // peaks are per row
             if (run_row(c, p, r, m, tok, o, &out, &prediction, &score, kept, sizeof kept)) {
                 char msg[512];

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/base/text_file.h"
 #include "bench/base/error.h"
 #include "bench/base/file_list.h"
 #include "bench/base/sha256.h"
+#include "bench/base/text_file.h"
 #include "bench/tasks/synthetic_tasks.h"
 
 static int task_max_new_tokens(const char *data_dir, const char *task, int configured) {
@@ -78,8 +78,9 @@ static int load_task(const config_task *t, const char *data_dir, plan_task *pt) 
             char mini[1024];
             snprintf(mini, sizeof mini, "%s/longbench/minilongbench/MiniLongBench_%s.json", data_dir, t->name);
             if (access(path, F_OK) && !access(mini, R_OK))
-                return pcb_fail("%s: no such file (the MiniLongBench subset has task '%s': set its source: minilongbench)",
-                                path, t->name);
+                return pcb_fail(
+                    "%s: no such file (the MiniLongBench subset has task '%s': set its source: minilongbench)", path,
+                    t->name);
             return -1;
         }
     } else if (!strcmp(pt->source, "minilongbench")) {
@@ -102,8 +103,13 @@ static int load_task(const config_task *t, const char *data_dir, plan_task *pt) 
 static void add_row(run_plan *p, int *cap, int variant, int task, int sample, const char *id, int length, double depth,
                     const char *failed) {
     if (p->n_rows == *cap) *cap = *cap ? 2 * *cap : 256, p->rows = pcb_realloc(p->rows, sizeof *p->rows * (size_t)*cap);
-    p->rows[p->n_rows++] = (plan_row){.variant = variant, .task = task, .sample = sample, .sample_id = pcb_strdup(id),
-                                      .length = length, .depth = depth, .failed = failed ? pcb_strdup(failed) : NULL};
+    p->rows[p->n_rows++] = (plan_row){.variant = variant,
+                                      .task = task,
+                                      .sample = sample,
+                                      .sample_id = pcb_strdup(id),
+                                      .length = length,
+                                      .depth = depth,
+                                      .failed = failed ? pcb_strdup(failed) : NULL};
 }
 
 static void row_key(const run_plan *p, const experiment_config *c, plan_row *r) {
@@ -148,7 +154,8 @@ int run_plan_build(const experiment_config *c, const char *data_dir, int shard_i
                 int length = ct->n_lengths ? ct->lengths[l] : 0;
                 for (int s = 0; s < take; s++) add_row(&full, &cap, v, t, s, pt->data.samples[s].id, length, -1, NULL);
                 for (int f = 0; f < pt->data.n_failures; f++)  // unreadable records: failed rows
-                    add_row(&full, &cap, v, t, -1, pt->data.failures[f].where, length, -1, pt->data.failures[f].message);
+                    add_row(&full, &cap, v, t, -1, pt->data.failures[f].where, length, -1,
+                            pt->data.failures[f].message);
             }
         }
     for (int i = 0; i < full.n_rows; i++) row_key(&full, c, &full.rows[i]);

@@ -5,26 +5,26 @@
 #ifndef PCB_RUN_PLAN_H
 #define PCB_RUN_PLAN_H
 
+#include "bench/model/tokenizer.h"
 #include "bench/sweep/config.h"
 #include "bench/tasks/longbench_data.h"
-#include "bench/model/tokenizer.h"
 
 typedef struct {
-    char *task;                // task name
-    char *source;              // longbench | minilongbench | generated
-    char dataset_sha256[65];   // of the data file, or of the generator's name and version
-    task_samples data;         // loaded samples (not for generated tasks)
+    char *task;               // task name
+    char *source;             // longbench | minilongbench | generated
+    char dataset_sha256[65];  // of the data file, or of the generator's name and version
+    task_samples data;        // loaded samples (not for generated tasks)
     int max_new_tokens;
 } plan_task;
 
 typedef struct {
     char row_key[65];
-    int variant, task;         // indices into config variants / plan tasks
-    int sample;                // index into the task's samples (generated: the k-th)
+    int variant, task;  // indices into config variants / plan tasks
+    int sample;         // index into the task's samples (generated: the k-th)
     char *sample_id;
-    int length;                // context tokens (0: as in the data)
-    double depth;              // < 0: none
-    char *failed;              // the sample could not be read: recorded failed, never run
+    int length;    // context tokens (0: as in the data)
+    double depth;  // < 0: none
+    char *failed;  // the sample could not be read: recorded failed, never run
 } plan_row;
 
 typedef struct {

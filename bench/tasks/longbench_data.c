@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/base/text_file.h"
 #include "bench/base/error.h"
+#include "bench/base/text_file.h"
 
 static void add_failure(task_samples *s, const char *where, const char *message) {
     s->failures = pcb_realloc(s->failures, sizeof *s->failures * (size_t)(s->n_failures + 1));
@@ -199,7 +199,7 @@ static char *replace_all(const char *s, const char *from, const char *to) {
     size_t nf = strlen(from), nt = strlen(to), count = 0;
     for (const char *p = s; (p = strstr(p, from)); p += nf) count++;
     char *out = pcb_malloc(strlen(s) + count * (nt > nf ? nt - nf : 0) + 1), *w = out;
-    for (const char *p = s, *q; ; p = q + nf) {
+    for (const char *p = s, *q;; p = q + nf) {
         q = strstr(p, from);
         size_t n = q ? (size_t)(q - p) : strlen(p);
         memcpy(w, p, n), w += n;

@@ -10,17 +10,17 @@
 #define PCB_LONGBENCH_DATA_H
 
 typedef struct {
-    char *id;            // LongBench _id, or "<task>-<key>" for MiniLongBench
+    char *id;  // LongBench _id, or "<task>-<key>" for MiniLongBench
     char *context, *input;
     char **answers;
     int n_answers;
     char **all_classes;  // classification tasks (trec, lsht), else NULL
     int n_classes;
-    int length;          // LongBench `length` (words), 0 if unknown
+    int length;  // LongBench `length` (words), 0 if unknown
 } task_sample;
 
 typedef struct {
-    char *where;         // "FILE:LINE" or "FILE: key K"
+    char *where;  // "FILE:LINE" or "FILE: key K"
     char *message;
 } task_failure;
 

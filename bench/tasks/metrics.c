@@ -96,8 +96,10 @@ static const struct task_metric *task_or_fail(const char *task) {
         if (task_name_is(task, task_metrics[i].task, task_metrics[i].bench == LONGBENCH)) return &task_metrics[i];
     for (size_t i = 0; i < sizeof jieba_tasks / sizeof *jieba_tasks; i++)
         if (task_name_is(task, jieba_tasks[i], 1)) {
-            pcb_fail("task '%s': its metric (qa_f1_zh / rouge_zh) needs jieba Chinese word segmentation, "
-                     "which pcbench does not implement", task);
+            pcb_fail(
+                "task '%s': its metric (qa_f1_zh / rouge_zh) needs jieba Chinese word segmentation, "
+                "which pcbench does not implement",
+                task);
             return NULL;
         }
     pcb_fail("unknown task '%s' (not a LongBench or InfiniteBench task)", task);
@@ -225,9 +227,7 @@ static int ustr_contains(const ustr *hay, const ustr *needle) {
     return ustr_find(hay->cp, hay->n, needle->cp, needle->n) >= 0;
 }
 
-static int ustr_equal(const ustr *a, const ustr *b) {
-    return utok_eq((utok){a->cp, a->n}, (utok){b->cp, b->n});
-}
+static int ustr_equal(const ustr *a, const ustr *b) { return utok_eq((utok){a->cp, a->n}, (utok){b->cp, b->n}); }
 
 // matches = classes contained in the prediction; then LongBench iterates over the list while
 // removing matches that are substrings of (but not equal to) the gold. Removing during a Python
@@ -328,7 +328,7 @@ static double code_sim_score(const char *prediction, const char *gold) {
     ustr_from_utf8(&g, gold);
     size_t start = 0;
     while (start < p.n && p.cp[start] == '\n') start++;  // lstrip('\n')
-    utok cand = {p.cp, 0};                                // "" when no line qualifies
+    utok cand = {p.cp, 0};                               // "" when no line qualifies
     for (size_t i = start; i <= p.n;) {
         size_t j = i;
         while (j < p.n && p.cp[j] != '\n') j++;
@@ -341,12 +341,9 @@ static double code_sim_score(const char *prediction, const char *gold) {
         i = j + 1;
     }
     double score;
-    if (utok_eq(cand, (utok){g.cp, g.n}))
-        score = 1.0;
-    else if (cand.n == 0 || g.n == 0)
-        score = 0.0;
-    else
-        score = nearbyint(100 * sequence_matcher_ratio(cand.p, cand.n, g.cp, g.n)) / 100;
+    if (utok_eq(cand, (utok){g.cp, g.n})) score = 1.0;
+    else if (cand.n == 0 || g.n == 0) score = 0.0;
+    else score = nearbyint(100 * sequence_matcher_ratio(cand.p, cand.n, g.cp, g.n)) / 100;
     ustr_free(&p), ustr_free(&g);
     return score;
 }
@@ -356,17 +353,25 @@ static double code_sim_score(const char *prediction, const char *gold) {
 
 static int is_infinitebench_kind(metric_kind m) { return m >= METRIC_IB_PASSKEY && m < METRIC_N_KINDS; }
 
-static double longbench_metric(metric_kind m, const char *prediction, const char *gold,
-                               const char *const *all_classes, int n_classes) {
+static double longbench_metric(metric_kind m, const char *prediction, const char *gold, const char *const *all_classes,
+                               int n_classes) {
     switch (m) {
-    case METRIC_QA_F1: return qa_f1_score(prediction, gold);
-    case METRIC_ROUGE_L: return rouge_l_score(prediction, gold);
-    case METRIC_CLASSIFICATION: return classification_score(prediction, gold, all_classes, n_classes);
-    case METRIC_RETRIEVAL: return retrieval_score(prediction, gold, "Paragraph ");
-    case METRIC_RETRIEVAL_ZH: return retrieval_score(prediction, gold, "段落");
-    case METRIC_COUNT: return count_score(prediction, gold);
-    case METRIC_CODE_SIM: return code_sim_score(prediction, gold);
-    default: return pcb_fail("metric %d is not a LongBench metric", (int)m);
+    case METRIC_QA_F1:
+        return qa_f1_score(prediction, gold);
+    case METRIC_ROUGE_L:
+        return rouge_l_score(prediction, gold);
+    case METRIC_CLASSIFICATION:
+        return classification_score(prediction, gold, all_classes, n_classes);
+    case METRIC_RETRIEVAL:
+        return retrieval_score(prediction, gold, "Paragraph ");
+    case METRIC_RETRIEVAL_ZH:
+        return retrieval_score(prediction, gold, "段落");
+    case METRIC_COUNT:
+        return count_score(prediction, gold);
+    case METRIC_CODE_SIM:
+        return code_sim_score(prediction, gold);
+    default:
+        return pcb_fail("metric %d is not a LongBench metric", (int)m);
     }
 }
 
@@ -412,8 +417,7 @@ double longbench_sample_score(const char *task, const char *prediction, const ch
     return s;
 }
 
-double infinitebench_sample_score(const char *task, const char *prediction, const char *const *labels,
-                                  int n_labels) {
+double infinitebench_sample_score(const char *task, const char *prediction, const char *const *labels, int n_labels) {
     const struct task_metric *t = task_or_fail(task);
     if (!t) return -1;
     if (t->bench != INFINITEBENCH) return pcb_fail("task '%s' is a LongBench task, not InfiniteBench", task);

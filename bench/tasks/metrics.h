@@ -26,23 +26,23 @@
 #define PCB_METRICS_H
 
 typedef enum {
-    METRIC_QA_F1,           // qa_f1_score: normalised bag-of-words F1 (also longbook_qa_eng)
-    METRIC_ROUGE_L,         // rouge_score: `rouge` package ROUGE-L F (summary level, '.' sentences)
-    METRIC_CLASSIFICATION,  // classification_score (trec, lsht), with LongBench's list-removal quirk
-    METRIC_RETRIEVAL,       // retrieval_score: gold "Paragraph N"
-    METRIC_RETRIEVAL_ZH,    // retrieval_zh_score: gold "段落N"
-    METRIC_COUNT,           // count_score (passage_count)
-    METRIC_CODE_SIM,        // code_sim_score: fuzzywuzzy fuzz.ratio (difflib) of the first code line
-    METRIC_IB_PASSKEY,      // passkey, number_string: first run of ASCII digits equals the label
-    METRIC_IB_KV_RETRIEVAL, // kv_retrieval: label is one of the words
-    METRIC_IB_MATH_FIND,    // math_find: first number (int or float label)
-    METRIC_IB_MATH_CALC,    // math_calc: length of the correct prefix / number of labels
-    METRIC_IB_CODE_RUN,     // code_run: last word as int
-    METRIC_IB_CODE_DEBUG,   // code_debug: labels = [function name, option letter]
-    METRIC_IB_CHOICE,       // longbook_choice_eng: labels = [option text, option letter]
-    METRIC_IB_DIALOGUE,     // longdialogue_qa_eng: label among the upper-cased words
-    METRIC_IB_QA_F1_ZH,     // longbook_qa_chn: character-level F1 (no segmentation needed)
-    METRIC_IB_ROUGE_LSUM,   // longbook_sum_eng: rouge_score's ROUGE-Lsum F ('\n' sentences)
+    METRIC_QA_F1,            // qa_f1_score: normalised bag-of-words F1 (also longbook_qa_eng)
+    METRIC_ROUGE_L,          // rouge_score: `rouge` package ROUGE-L F (summary level, '.' sentences)
+    METRIC_CLASSIFICATION,   // classification_score (trec, lsht), with LongBench's list-removal quirk
+    METRIC_RETRIEVAL,        // retrieval_score: gold "Paragraph N"
+    METRIC_RETRIEVAL_ZH,     // retrieval_zh_score: gold "段落N"
+    METRIC_COUNT,            // count_score (passage_count)
+    METRIC_CODE_SIM,         // code_sim_score: fuzzywuzzy fuzz.ratio (difflib) of the first code line
+    METRIC_IB_PASSKEY,       // passkey, number_string: first run of ASCII digits equals the label
+    METRIC_IB_KV_RETRIEVAL,  // kv_retrieval: label is one of the words
+    METRIC_IB_MATH_FIND,     // math_find: first number (int or float label)
+    METRIC_IB_MATH_CALC,     // math_calc: length of the correct prefix / number of labels
+    METRIC_IB_CODE_RUN,      // code_run: last word as int
+    METRIC_IB_CODE_DEBUG,    // code_debug: labels = [function name, option letter]
+    METRIC_IB_CHOICE,        // longbook_choice_eng: labels = [option text, option letter]
+    METRIC_IB_DIALOGUE,      // longdialogue_qa_eng: label among the upper-cased words
+    METRIC_IB_QA_F1_ZH,      // longbook_qa_chn: character-level F1 (no segmentation needed)
+    METRIC_IB_ROUGE_LSUM,    // longbook_sum_eng: rouge_score's ROUGE-Lsum F ('\n' sentences)
     METRIC_N_KINDS
 } metric_kind;
 
@@ -75,8 +75,7 @@ double longbench_sample_score(const char *task, const char *prediction, const ch
                               const char *const *all_classes, int n_classes);
 
 // InfiniteBench per-sample score with the task's answer list as the label (see metric_score_labels).
-double infinitebench_sample_score(const char *task, const char *prediction, const char *const *labels,
-                                  int n_labels);
+double infinitebench_sample_score(const char *task, const char *prediction, const char *const *labels, int n_labels);
 
 // Not an official benchmark metric (needle in a haystack has none; the usual judge is an LLM):
 // the share of the gold's LongBench-normalised words (with multiplicity) that the prediction

@@ -182,7 +182,8 @@ static double score_math_calc(const ustr *pred, const char *const *labels, int n
         size_t j = i;
         while (j < pred->n && pred->cp[j] >= '0' && pred->cp[j] <= '9') j++;
         bigint want, got;
-        if (!bigint_parse_utf8(labels[l], &want)) return pcb_fail("math_calc label '%.40s' is not an integer", labels[l]);
+        if (!bigint_parse_utf8(labels[l], &want))
+            return pcb_fail("math_calc label '%.40s' is not an integer", labels[l]);
         bigint_parse(pred->cp + i, j - i, 0, 0, &got);
         int eq = bigint_eq(want, got);
         free(want.digits), free(got.digits);
@@ -326,7 +327,8 @@ static double score_dialogue(const ustr *pred_in, const char *label) {
 // remaining character is a token.
 static void normalize_zh_chars(const char *s, ustr *out) {
     static const char cn_punctuation[] =
-        "！？｡。＂＃＄％＆＇（）＊＋，－／：；＜＝＞＠［＼］＾＿｀｛｜｝～｟｠｢｣､、〃》「」『』【】〔〕〖〗〘〙〚〛〜〝〞〟〰〾〿–—‘’‛“”„‟…‧﹏.";
+        "！？｡。＂＃＄％＆＇（）＊＋，－／：；＜＝＞＠［＼］＾＿｀｛｜｝～｟｠｢｣､、〃》「」『』【】〔〕〖〗〘〙〚〛〜〝"
+        "〞〟〰〾〿–—‘’‛“”„‟…‧﹏.";
     ustr raw = {0}, low = {0}, cn = {0};
     ustr_from_utf8(&raw, s);
     ustr_from_utf8(&cn, cn_punctuation);
@@ -448,8 +450,8 @@ static double score_rouge_lsum(const char *prediction, const char *label) {
 
 double infinitebench_score_labels(metric_kind m, const char *prediction, const char *const *labels, int n_labels) {
     const char *name = metric_name(m);
-    int first_label_only = m == METRIC_IB_PASSKEY || m == METRIC_IB_MATH_FIND || m == METRIC_IB_CODE_RUN ||
-                           m == METRIC_IB_DIALOGUE;
+    int first_label_only =
+        m == METRIC_IB_PASSKEY || m == METRIC_IB_MATH_FIND || m == METRIC_IB_CODE_RUN || m == METRIC_IB_DIALOGUE;
     if (first_label_only && n_labels < 1) return pcb_fail("%s: no label (InfiniteBench raises IndexError)", name);
     if (m == METRIC_IB_CODE_DEBUG && n_labels < 2)
         return pcb_fail("ib_code_debug needs the labels [function name, option letter], got %d", n_labels);
@@ -457,22 +459,41 @@ double infinitebench_score_labels(metric_kind m, const char *prediction, const c
     ustr_from_utf8(&pred, prediction);
     double s = 0.0;
     switch (m) {
-    case METRIC_IB_PASSKEY: s = score_passkey(&pred, labels[0]); break;
-    case METRIC_IB_KV_RETRIEVAL: s = score_kv_retrieval(&pred, labels, n_labels); break;
-    case METRIC_IB_MATH_FIND: s = score_math_find(&pred, labels[0]); break;
-    case METRIC_IB_MATH_CALC: s = score_math_calc(&pred, labels, n_labels); break;
-    case METRIC_IB_CODE_RUN: s = score_code_run(&pred, labels[0]); break;
-    case METRIC_IB_CODE_DEBUG: s = score_code_debug(&pred, labels[0], labels[1]); break;
-    case METRIC_IB_CHOICE: s = score_choice(&pred, labels, n_labels); break;
-    case METRIC_IB_DIALOGUE: s = score_dialogue(&pred, labels[0]); break;
+    case METRIC_IB_PASSKEY:
+        s = score_passkey(&pred, labels[0]);
+        break;
+    case METRIC_IB_KV_RETRIEVAL:
+        s = score_kv_retrieval(&pred, labels, n_labels);
+        break;
+    case METRIC_IB_MATH_FIND:
+        s = score_math_find(&pred, labels[0]);
+        break;
+    case METRIC_IB_MATH_CALC:
+        s = score_math_calc(&pred, labels, n_labels);
+        break;
+    case METRIC_IB_CODE_RUN:
+        s = score_code_run(&pred, labels[0]);
+        break;
+    case METRIC_IB_CODE_DEBUG:
+        s = score_code_debug(&pred, labels[0], labels[1]);
+        break;
+    case METRIC_IB_CHOICE:
+        s = score_choice(&pred, labels, n_labels);
+        break;
+    case METRIC_IB_DIALOGUE:
+        s = score_dialogue(&pred, labels[0]);
+        break;
     case METRIC_IB_QA_F1_ZH:
     case METRIC_IB_ROUGE_LSUM:  // max over the labels (qa_f1_score_zh's loop; evaluate's multi-reference max)
         for (int l = 0; l < n_labels; l++) {
-            double v = m == METRIC_IB_QA_F1_ZH ? score_qa_f1_zh(prediction, labels[l]) : score_rouge_lsum(prediction, labels[l]);
+            double v = m == METRIC_IB_QA_F1_ZH ? score_qa_f1_zh(prediction, labels[l])
+                                               : score_rouge_lsum(prediction, labels[l]);
             if (v > s) s = v;
         }
         break;
-    default: s = pcb_fail("metric %d is not an InfiniteBench metric", (int)m); break;
+    default:
+        s = pcb_fail("metric %d is not an InfiniteBench metric", (int)m);
+        break;
     }
     ustr_free(&pred);
     return s;

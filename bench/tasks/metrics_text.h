@@ -24,9 +24,9 @@ void ustr_append(ustr *s, const uint32_t *cp, size_t n);
 void ustr_free(ustr *s);
 
 // Character classes (regex semantics for str patterns, as Python's re module defines them).
-int py_isspace(uint32_t c);   // str.isspace(): what str.split()/strip() and \s treat as whitespace
-int py_isword(uint32_t c);    // \w: str.isalnum() or '_'
-int py_decimal(uint32_t c);   // \d / str.isdecimal(): the digit's value 0..9, or -1
+int py_isspace(uint32_t c);         // str.isspace(): what str.split()/strip() and \s treat as whitespace
+int py_isword(uint32_t c);          // \w: str.isalnum() or '_'
+int py_decimal(uint32_t c);         // \d / str.isdecimal(): the digit's value 0..9, or -1
 int py_is_ascii_punct(uint32_t c);  // c in string.punctuation
 
 // str.lower() of s[0..n) appended to out (full Unicode mapping; final sigma approximated, see .c).

@@ -7,7 +7,8 @@
 
 #include "bench/base/error.h"
 
-static const char FILLER[] = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.\n";
+static const char FILLER[] =
+    "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.\n";
 
 uint64_t splitmix64(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -37,8 +38,9 @@ static int needle_in_filler(const tokenizer *tok, int n_tokens, double depth, co
     int per_line = two_n - one_n;
     if (per_line <= 0) return pcb_fail("needle: filler text encodes to no tokens");
     int lines = (n_tokens - needle_n) / per_line;
-    if (lines < 1) return pcb_fail("needle: %d tokens is too short for the needle (%d tokens) and one filler line",
-                                   n_tokens, needle_n);
+    if (lines < 1)
+        return pcb_fail("needle: %d tokens is too short for the needle (%d tokens) and one filler line", n_tokens,
+                        needle_n);
     out->needle_line = (int)(depth * lines + 0.5);
     size_t fl = strlen(FILLER), nl = strlen(needle);
     out->document = pcb_malloc(fl * (size_t)lines + nl + 1);

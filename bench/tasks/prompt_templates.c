@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/base/text_file.h"
 #include "bench/base/error.h"
+#include "bench/base/text_file.h"
 
 // The string value of `task` in the JSON object file dir/name (malloc'ed), or NULL + error.
 static char *task_string(const char *dir, const char *name, const char *task) {
@@ -63,8 +63,7 @@ char *prompt_template_fill(const char *tpl, const char *input) {
     for (const char *p = tpl; *p;) {
         if (!strncmp(p, key, sizeof key - 1)) {
             memcpy(o, input, n_in), o += n_in, p += sizeof key - 1;
-        } else
-            *o++ = *p++;
+        } else *o++ = *p++;
     }
     *o = 0;
     return out;

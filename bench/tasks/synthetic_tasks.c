@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/base/text_file.h"
 #include "bench/base/error.h"
 #include "bench/base/file_list.h"
 #include "bench/base/names.h"
+#include "bench/base/sha256.h"
+#include "bench/base/text_file.h"
 #include "bench/tasks/metrics.h"
 #include "bench/tasks/passkey.h"
-#include "bench/base/sha256.h"
 
 // Bump a version when a generator's output changes: it is part of every row's identity.
 #define GEN_PASSKEY "pcbench passkey generator v1 (filler lines, 5-digit key, splitmix64)"
@@ -30,8 +30,8 @@ int synthetic_is_task(const char *task) {
 
 static void uuid4(uint64_t *s, char out[37]) {
     uint64_t a = splitmix64(s), b = splitmix64(s);
-    a = (a & ~0xF000ull) | 0x4000ull;                             // version 4
-    b = (b & ~(0xC000ull << 48)) | (0x8000ull << 48);             // variant 10xx
+    a = (a & ~0xF000ull) | 0x4000ull;                  // version 4
+    b = (b & ~(0xC000ull << 48)) | (0x8000ull << 48);  // variant 10xx
     snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xFFFF),
              (unsigned)(a & 0xFFFF), (unsigned)(b >> 48), (unsigned long long)(b & 0xFFFFFFFFFFFFull));
 }
@@ -78,7 +78,8 @@ static int kv_retrieval_make(const tokenizer *tok, int n_tokens, double depth, u
         if (n <= lo) n = lo + 1;
     }
     int best_n = lo;
-    if (best_n < 1) return pcb_fail("kv_retrieval: %d tokens is too short for one key-value pair (%d tokens)", n_tokens, t1);
+    if (best_n < 1)
+        return pcb_fail("kv_retrieval: %d tokens is too short for one key-value pair (%d tokens)", n_tokens, t1);
     int target = (int)(depth * (best_n - 1) + 0.5);
     char *doc = kv_document(seed, best_n, target, key, value);
     if (count_tokens(tok, doc, &out->n_tokens)) return free(doc), -1;
@@ -123,7 +124,8 @@ static int needle_make(const tokenizer *tok, const char *data_dir, int n_tokens,
                        synthetic_sample *out) {
     int n_files, needle_n;
     if (count_tokens(tok, " " NEEDLE_SENTENCE, &needle_n)) return -1;
-    if (n_tokens <= needle_n + 16) return pcb_fail("needle: %d tokens is too short for the needle (%d tokens)", n_tokens, needle_n);
+    if (n_tokens <= needle_n + 16)
+        return pcb_fail("needle: %d tokens is too short for the needle (%d tokens)", n_tokens, needle_n);
     char **names = essay_files(data_dir, &n_files);
     if (!names) return -1;
     // English prose is 3-5 characters per token: 6 per token always covers the length.
@@ -155,8 +157,8 @@ static int needle_make(const tokenizer *tok, const char *data_dir, int n_tokens,
 
 // ---- dispatch -------------------------------------------------------------------------------
 
-int synthetic_make(const char *task, const tokenizer *tok, const char *data_dir, int n_tokens, double depth,
-                   int sample, uint64_t seed, synthetic_sample *out) {
+int synthetic_make(const char *task, const tokenizer *tok, const char *data_dir, int n_tokens, double depth, int sample,
+                   uint64_t seed, synthetic_sample *out) {
     *out = (synthetic_sample){0};
     if (!(depth >= 0 && depth <= 1)) return pcb_fail("%s: depth %g is outside [0, 1]", task, depth);
     // One stream per (seed, length, depth, sample): different cells of a grid get different keys.

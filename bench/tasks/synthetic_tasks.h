@@ -12,10 +12,11 @@
 
 #include <stdint.h>
 
-#include "bench/tasks/prompt_templates.h"
 #include "bench/model/tokenizer.h"
+#include "bench/tasks/prompt_templates.h"
 
-#define NEEDLE_SENTENCE "The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny day."
+#define NEEDLE_SENTENCE \
+    "The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny day."
 #define NEEDLE_QUESTION "What is the best thing to do in San Francisco?"
 #define NEEDLE_ANSWER "eat a sandwich and sit in Dolores Park on a sunny day"
 
@@ -29,8 +30,8 @@ typedef struct {
 int synthetic_is_task(const char *task);
 // data_dir: the shared data root (needle reads text/paul_graham_essays there). sample: the k-th
 // sample of this length and depth (needle: the essay it starts at). Errors name the task.
-int synthetic_make(const char *task, const tokenizer *tok, const char *data_dir, int n_tokens, double depth,
-                   int sample, uint64_t seed, synthetic_sample *out);
+int synthetic_make(const char *task, const tokenizer *tok, const char *data_dir, int n_tokens, double depth, int sample,
+                   uint64_t seed, synthetic_sample *out);
 void synthetic_free(synthetic_sample *s);
 
 // Score of a prediction in [0, 1]: passkey / number_string / kv_retrieval by the InfiniteBench

@@ -1,9 +1,8 @@
 // Numerically stable softmax and log-sum-exp of one row.
 #include <math.h>
 
-#include "kernels/kernels.h"
 #include "kernels/cpu/vector_math.h"
-
+#include "kernels/kernels.h"
 
 float logsumexp_row(const float *x, int n) {
     float mx = -INFINITY;

@@ -1,8 +1,8 @@
 // SwiGLU activation of the Llama MLP: silu(gate) * up, in place into gate.
 #include <math.h>
 
-#include "kernels/kernels.h"
 #include "kernels/cpu/vector_math.h"
+#include "kernels/kernels.h"
 
 void swiglu(float *gate, const float *up, int64_t n) {
 #pragma omp parallel for simd if (n > 65536)

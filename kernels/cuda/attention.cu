@@ -6,9 +6,9 @@
 // (every key later than the block's last position, or of another chunk) are skipped using
 // per-tile summaries, which is what makes causal and block-diagonal (batched chunks) prefill
 // cost about half and 1/chunks of the dense product.
+#include <cuda_pipeline.h>
 #include <limits.h>
 #include <math.h>
-#include <cuda_pipeline.h>
 #include <mma.h>
 
 #include "kernels/cuda/kcuda_internal.cuh"
@@ -35,7 +35,8 @@ __global__ static void tile_info_kernel(int4 *tiles, kcuda_kv_layer kv, int max_
     if (threadIdx.x == 0) tiles[(size_t)g * max_tiles + t] = make_int4(mn_pos, mn_c, mx_c, 0);
 }
 
-template <int HD> struct flash_smem {
+template <int HD>
+struct flash_smem {
     static constexpr int QLD = HD + 8, SLD = BN + 4, PLD = BN + 8;  // padded leading dims
     static constexpr size_t bytes = sizeof(__nv_bfloat16) * (BM * QLD + 4 * BN * QLD + BM * PLD) +
                                     sizeof(float) * (BM * SLD + 3 * BM + 256) + sizeof(int) * (2 * BM + 4 * BN);
@@ -54,8 +55,8 @@ __device__ static float warp_sum(float v) {
 __device__ static int next_tile(const int4 *info, int t, int n_tiles, int q_max, bool one_seq, int seq) {
     for (; t < n_tiles; t++) {
         int4 s = info[t];
-        if (s.x > q_max) continue;                               // every key is in the future
-        if (one_seq && (s.z < seq || s.y > seq)) continue;       // no key of the block's chunk
+        if (s.x > q_max) continue;                          // every key is in the future
+        if (one_seq && (s.z < seq || s.y > seq)) continue;  // no key of the block's chunk
         return t;
     }
     return n_tiles;
@@ -63,18 +64,18 @@ __device__ static int next_tile(const int4 *info, int t, int n_tiles, int q_max,
 
 template <int HD>
 __global__ static void __launch_bounds__(THREADS, 1)
-flash_kernel(float *out, const __nv_bfloat16 *q, const int32_t *q_pos, const int32_t *q_seq, int n, int n_heads,
-             int group, kcuda_kv_layer kv, const int4 *tiles, int max_tiles, float scale_log2) {
+    flash_kernel(float *out, const __nv_bfloat16 *q, const int32_t *q_pos, const int32_t *q_seq, int n, int n_heads,
+                 int group, kcuda_kv_layer kv, const int4 *tiles, int max_tiles, float scale_log2) {
     typedef flash_smem<HD> L;
     constexpr int VEC = 8;  // bf16 per 16-byte copy
     extern __shared__ __align__(128) unsigned char smem[];
-    __nv_bfloat16 *Qs = (__nv_bfloat16 *)smem;   // [BM, QLD]
-    __nv_bfloat16 *KV = Qs + BM * L::QLD;         // 2 buffers x (K [BN, QLD], V [BN, QLD])
-    __nv_bfloat16 *P = KV + 4 * BN * L::QLD;      // [BM, PLD] probabilities of the tile
-    float *S = (float *)(P + BM * L::PLD);        // [BM, SLD] scores of the tile
-    float *row_m = S + BM * L::SLD, *row_l = row_m + BM;  // running max (log2 units) and sum
-    float *row_a = row_l + BM;                    // this tile's rescale factor of each row
-    float *rid_tab = row_a + BM;                  // [16, 16]: element (r, c) = r
+    __nv_bfloat16 *Qs = (__nv_bfloat16 *)smem;                        // [BM, QLD]
+    __nv_bfloat16 *KV = Qs + BM * L::QLD;                             // 2 buffers x (K [BN, QLD], V [BN, QLD])
+    __nv_bfloat16 *P = KV + 4 * BN * L::QLD;                          // [BM, PLD] probabilities of the tile
+    float *S = (float *)(P + BM * L::PLD);                            // [BM, SLD] scores of the tile
+    float *row_m = S + BM * L::SLD, *row_l = row_m + BM;              // running max (log2 units) and sum
+    float *row_a = row_l + BM;                                        // this tile's rescale factor of each row
+    float *rid_tab = row_a + BM;                                      // [16, 16]: element (r, c) = r
     int *qp = (int *)(rid_tab + 256), *qs = qp + BM, *kpc = qs + BM;  // kpc: 2 x (pos [BN], chunk [BN])
     __shared__ int q_info[3];  // largest position, smallest and largest chunk id of the block
 
@@ -207,7 +208,8 @@ flash_kernel(float *out, const __nv_bfloat16 *q, const int32_t *q_pos, const int
             }
         }
         __syncthreads();  // buffer `buf` is free for the copy after next
-        if (nxt < n_tiles && tid < BN) kpc[(buf ^ 1) * 2 * BN + tid] = kpos, kpc[(buf ^ 1) * 2 * BN + BN + tid] = kchunk;
+        if (nxt < n_tiles && tid < BN)
+            kpc[(buf ^ 1) * 2 * BN + tid] = kpos, kpc[(buf ^ 1) * 2 * BN + BN + tid] = kchunk;
         cur = nxt, buf ^= 1;
     }
     __pipeline_wait_prior(0);
@@ -221,7 +223,8 @@ flash_kernel(float *out, const __nv_bfloat16 *q, const int32_t *q_pos, const int
             int r = i / 16, col = i % 16, row = warp * 16 + r;
             if (q0 + row >= n) continue;
             float l = row_l[row];
-            out[(size_t)(q0 + row) * qd + (size_t)h * HD + c * 16 + col] = l > 0.0f ? stage[r * L::SLD + col] / l : 0.0f;
+            out[(size_t)(q0 + row) * qd + (size_t)h * HD + c * 16 + col] =
+                l > 0.0f ? stage[r * L::SLD + col] / l : 0.0f;
         }
         __syncwarp();
     }
@@ -260,8 +263,8 @@ static int launch_flash(float *out, const bf16_t *q, const int32_t *qpos, const 
     }
     dim3 grid((n + BM - 1) / BM, n_heads);
     flash_kernel<HD><<<grid, THREADS, bytes, kcuda_stream()>>>(out, (const __nv_bfloat16 *)q, qpos, qseq, n, n_heads,
-                                                              n_heads / kv->n_kv_heads, *kv, g_tiles, max_tiles,
-                                                              scale * 1.4426950408889634f);
+                                                               n_heads / kv->n_kv_heads, *kv, g_tiles, max_tiles,
+                                                               scale * 1.4426950408889634f);
     return KCUDA_LAUNCHED("attention");
 }
 
@@ -273,8 +276,11 @@ extern "C" int kcuda_attention(float *d_out, const bf16_t *d_q, const int32_t *d
     int max_tiles;
     if (tile_summaries(kv, &max_tiles)) return -1;
     switch (kv->head_dim) {
-    case 64: return launch_flash<64>(d_out, d_q, d_qpos, d_qseq, n, n_heads, kv, max_tiles, scale);
-    case 128: return launch_flash<128>(d_out, d_q, d_qpos, d_qseq, n, n_heads, kv, max_tiles, scale);
-    default: return kcuda_fail("cuda: attention: head_dim %d (supported: 64, 128)", kv->head_dim);
+    case 64:
+        return launch_flash<64>(d_out, d_q, d_qpos, d_qseq, n, n_heads, kv, max_tiles, scale);
+    case 128:
+        return launch_flash<128>(d_out, d_q, d_qpos, d_qseq, n, n_heads, kv, max_tiles, scale);
+    default:
+        return kcuda_fail("cuda: attention: head_dim %d (supported: 64, 128)", kv->head_dim);
     }
 }

@@ -32,7 +32,8 @@ __global__ static void row_lse_kernel(float *lse, const __nv_bfloat16 *q, const 
     __shared__ float red_m[THREADS / 32], red_l[THREADS / 32];
     const int r = blockIdx.x, h = head_lo + blockIdx.y, g = h / group, hd = kv.head_dim;
     const int row = rows[r], qpos = q_pos[row], qseq = q_seq ? q_seq[row] : -1;
-    for (int c = threadIdx.x; c < hd; c += THREADS) qs[c] = __bfloat162float(q[(size_t)row * n_heads * hd + (size_t)h * hd + c]);
+    for (int c = threadIdx.x; c < hd; c += THREADS)
+        qs[c] = __bfloat162float(q[(size_t)row * n_heads * hd + (size_t)h * hd + c]);
     __syncthreads();
     float m = -INFINITY, l = 0.0f;
     const __nv_bfloat16 *K = (const __nv_bfloat16 *)kv.k[g];
@@ -96,12 +97,13 @@ __global__ static void probs_kernel(float *probs, float *sums, int stride, const
     if (sums && have) sums[(size_t)h * stride + j] = total;
 }
 
-extern "C" int kcuda_attention_probs(float *d_probs, float *d_sums, int stride, const bf16_t *d_q, const int32_t *d_qpos,
-                                     const int32_t *d_qseq, const int32_t *d_rows, int n_rows, int n_heads, int head_lo,
-                                     int head_hi, const kcuda_kv_layer *kv, float scale) {
+extern "C" int kcuda_attention_probs(float *d_probs, float *d_sums, int stride, const bf16_t *d_q,
+                                     const int32_t *d_qpos, const int32_t *d_qseq, const int32_t *d_rows, int n_rows,
+                                     int n_heads, int head_lo, int head_hi, const kcuda_kv_layer *kv, float scale) {
     if (n_rows <= 0 || head_hi <= head_lo) return 0;
     if (kv->head_dim > 256 || kv->head_dim % 2) return kcuda_fail("cuda: attention probe: head_dim %d", kv->head_dim);
-    if (n_heads % kv->n_kv_heads) return kcuda_fail("cuda: attention probe: %d heads over %d KV heads", n_heads, kv->n_kv_heads);
+    if (n_heads % kv->n_kv_heads)
+        return kcuda_fail("cuda: attention probe: %d heads over %d KV heads", n_heads, kv->n_kv_heads);
     int longest = 0;
     for (int g = 0; g < kv->n_kv_heads; g++) longest = max(longest, kv->n_keys[g]);
     if (longest > stride) return kcuda_fail("cuda: attention probe: stride %d < %d slots", stride, longest);

@@ -25,7 +25,8 @@ int kcuda_blas_init(void) {
     set_stream_fn set_stream = (set_stream_fn)dlsym(lib, "cublasSetStream_v2");
     set_math_fn set_math = (set_math_fn)dlsym(lib, "cublasSetMathMode");
     g_gemm = (gemm_ex_fn)dlsym(lib, "cublasGemmEx");
-    if (!create || !set_stream || !set_math || !g_gemm) return kcuda_fail("cuda: cuBLAS lacks cublasGemmEx/cublasCreate_v2");
+    if (!create || !set_stream || !set_math || !g_gemm)
+        return kcuda_fail("cuda: cuBLAS lacks cublasGemmEx/cublasCreate_v2");
     if (create(&g_handle) != CUBLAS_STATUS_SUCCESS) return kcuda_fail("cuda: cublasCreate failed");
     set_stream(g_handle, kcuda_stream());
     set_math(g_handle, CUBLAS_DEFAULT_MATH);
@@ -35,9 +36,11 @@ int kcuda_blas_init(void) {
 extern "C" int kcuda_gemm_bf16(float *d_y, const bf16_t *d_x, const bf16_t *d_w, int n, int d_in, int d_out) {
     // Column-major view: y^T [d_out, n] = W [d_out, d_in] (stored as W^T col-major) x^T [d_in, n].
     const float one = 1.0f, zero = 0.0f;
-    cublasStatus_t s = g_gemm(g_handle, CUBLAS_OP_T, CUBLAS_OP_N, d_out, n, d_in, &one, d_w, CUDA_R_16BF, d_in, d_x,
-                              CUDA_R_16BF, d_in, &zero, d_y, CUDA_R_32F, d_out, CUBLAS_COMPUTE_32F,
-                              CUBLAS_GEMM_DEFAULT);
-    if (s != CUBLAS_STATUS_SUCCESS) return kcuda_fail("cuda: cublasGemmEx [%d x %d] x [%d x %d]^T failed (status %d)", n, d_in, d_out, d_in, (int)s);
+    cublasStatus_t s =
+        g_gemm(g_handle, CUBLAS_OP_T, CUBLAS_OP_N, d_out, n, d_in, &one, d_w, CUDA_R_16BF, d_in, d_x, CUDA_R_16BF, d_in,
+               &zero, d_y, CUDA_R_32F, d_out, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+    if (s != CUBLAS_STATUS_SUCCESS)
+        return kcuda_fail("cuda: cublasGemmEx [%d x %d] x [%d x %d]^T failed (status %d)", n, d_in, d_out, d_in,
+                          (int)s);
     return 0;
 }

@@ -1,8 +1,8 @@
 // KV-cache data movement on the device: storing a call's keys/values and gathering kept slots.
 #include "kernels/cuda/kcuda_internal.cuh"
 
-__global__ static void kv_store_kernel(__nv_bfloat16 *kd, __nv_bfloat16 *vd, const float *k, const float *v, long long total,
-                                       int kv_dim, int head, int head_dim) {
+__global__ static void kv_store_kernel(__nv_bfloat16 *kd, __nv_bfloat16 *vd, const float *k, const float *v,
+                                       long long total, int kv_dim, int head, int head_dim) {
     long long t = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (t >= total) return;
     long long row = t / head_dim;
@@ -29,6 +29,7 @@ __global__ static void gather_kernel(uint32_t *out, const uint32_t *src, const i
 extern "C" int kcuda_gather_rows(void *d_out, const void *d_src, const int32_t *d_idx, int n_idx, size_t row_bytes) {
     if (n_idx <= 0) return 0;
     if (row_bytes % 4) return kcuda_fail("cuda: gather_rows: row of %zu bytes is not a multiple of 4", row_bytes);
-    gather_kernel<<<n_idx, 128, 0, kcuda_stream()>>>((uint32_t *)d_out, (const uint32_t *)d_src, d_idx, (int)(row_bytes / 4));
+    gather_kernel<<<n_idx, 128, 0, kcuda_stream()>>>((uint32_t *)d_out, (const uint32_t *)d_src, d_idx,
+                                                     (int)(row_bytes / 4));
     return KCUDA_LAUNCHED("gather_rows");
 }

@@ -30,8 +30,8 @@ extern "C" int kcuda_topk_indices(int32_t *d_out, const float *d_scores, int n, 
     if (k == 0) return 0;
     cudaStream_t s = kcuda_stream();
     size_t tmp1 = 0, tmp2 = 0;
-    cub::DeviceRadixSort::SortPairsDescending(NULL, tmp1, d_scores, (float *)NULL, (int32_t *)NULL, (int32_t *)NULL, n, 0,
-                                              32, s);
+    cub::DeviceRadixSort::SortPairsDescending(NULL, tmp1, d_scores, (float *)NULL, (int32_t *)NULL, (int32_t *)NULL, n,
+                                              0, 32, s);
     cub::DeviceRadixSort::SortKeys(NULL, tmp2, (int32_t *)NULL, (int32_t *)NULL, k, 0, 32, s);
     size_t tmp = ((tmp1 > tmp2 ? tmp1 : tmp2) + 255) & ~(size_t)255;  // the arrays after it stay aligned
     char *buf = (char *)kcuda_malloc(tmp + sizeof(float) * n + 2 * sizeof(int32_t) * (size_t)n);
@@ -40,8 +40,10 @@ extern "C" int kcuda_topk_indices(int32_t *d_out, const float *d_scores, int n, 
     int32_t *idx_in = (int32_t *)(keys_out + n), *idx_out = idx_in + n;
     iota_kernel<<<kcuda_blocks(n, 256), 256, 0, s>>>(idx_in, n);
     int rc = KCUDA_LAUNCHED("topk iota");
-    if (!rc) rc = kcuda_check(cub::DeviceRadixSort::SortPairsDescending(buf, tmp, d_scores, keys_out, idx_in, idx_out, n,
-                                                                        0, 32, s), "topk sort");
+    if (!rc)
+        rc = kcuda_check(
+            cub::DeviceRadixSort::SortPairsDescending(buf, tmp, d_scores, keys_out, idx_in, idx_out, n, 0, 32, s),
+            "topk sort");
     if (!rc) rc = kcuda_check(cub::DeviceRadixSort::SortKeys(buf, tmp, idx_out, d_out, k, 0, 32, s), "topk index sort");
     kcuda_free(buf);  // stream-ordered reuse (kcuda_malloc's cache)
     return rc;

@@ -18,11 +18,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static volatile unsigned fuzz_sink_;   // keeps the touching reads from being optimised away
+static volatile unsigned fuzz_sink_;  // keeps the touching reads from being optimised away
 
 // A violated invariant is a reader bug: crash so the fuzzer records the input.
-#define FUZZ_ASSERT(c)   \
-    do {                 \
+#define FUZZ_ASSERT(c)     \
+    do {                   \
         if (!(c)) abort(); \
     } while (0)
 
@@ -83,11 +83,11 @@ static int fuzz_gguf_check(const uint8_t *data, size_t size) {
             if (t->name.len < sizeof name && !memchr(t->name.ptr, 0, t->name.len)) {
                 memcpy(name, t->name.ptr, t->name.len);
                 name[t->name.len] = 0;
-                FUZZ_ASSERT(gguf_find_tensor(&f, name) == t);   // names are unique
+                FUZZ_ASSERT(gguf_find_tensor(&f, name) == t);  // names are unique
             }
         }
     }
-    gguf_close(&f);   // also after a failure: frees what the parse had allocated
+    gguf_close(&f);  // also after a failure: frees what the parse had allocated
     return rc;
 }
 
