@@ -60,6 +60,11 @@ int pcb_data_file(const char *rel, char *out, size_t cap) {
     return 0;
 }
 
+const char *pcb_data_path_or(const char *given, const char *rel, char *buf, size_t cap) {
+    if (given) return given;
+    return pcb_data_file(rel, buf, cap) ? NULL : buf;
+}
+
 int pcb_default_model(char *out, size_t cap) {
     return locate("PCB_MODEL", "models/" PCB_DEFAULT_MODEL_FILE, 0, "default model", out, cap);
 }

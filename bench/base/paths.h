@@ -16,6 +16,9 @@
 int pcb_data_dir(char *out, size_t cap);
 // The data folder's file rel ("text/pg19/x.txt") into out; -1 + error as pcb_data_dir.
 int pcb_data_file(const char *rel, char *out, size_t cap);
+// given when it is set, else the data folder's file rel written into buf; NULL + error (the
+// places tried) when the data folder is not found. For options that default into the data.
+const char *pcb_data_path_or(const char *given, const char *rel, char *buf, size_t cap);
 // The default model file into out. -1 + an error that lists every place tried.
 int pcb_default_model(char *out, size_t cap);
 // The folder of the running binary (from /proc/self/exe) into out, "" when unknown.

@@ -59,11 +59,8 @@ int cmd_passkey(int argc, char **argv) {
     int r = cli_parse("passkey", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 5, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     char default_templates[4096];
-    if (!templates) {
-        if (pcb_data_file(PROMPT_TEMPLATES_SUBDIR, default_templates, sizeof default_templates))
-            return cli_error("passkey");
-        templates = default_templates;
-    }
+    templates = pcb_data_path_or(templates, PROMPT_TEMPLATES_SUBDIR, default_templates, sizeof default_templates);
+    if (!templates) return cli_error("passkey");
     double lengths[64], depths[64];
     int n_len, n_dep;
     pcomp_options o;

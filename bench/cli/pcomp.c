@@ -147,10 +147,8 @@ static int run_sample(const char *cmd, int argc, char **argv, int attn_mode) {
         cli_parse(cmd, argc, argv, &c, opts, PCOMP_KNOB_COUNT + OWN, attn_mode ? attn_log_help : help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     char default_templates[4096];
-    if (!templates) {
-        if (pcb_data_file(PROMPT_TEMPLATES_SUBDIR, default_templates, sizeof default_templates)) return cli_error(cmd);
-        templates = default_templates;
-    }
+    templates = pcb_data_path_or(templates, PROMPT_TEMPLATES_SUBDIR, default_templates, sizeof default_templates);
+    if (!templates) return cli_error(cmd);
     if (!context || !question || (attn_mode && !log_path)) {
         fprintf(stderr, "pcbench %s: --context, --question%s are required (see --help)\n", cmd,
                 attn_mode ? " and --out" : "");

@@ -64,10 +64,8 @@ int cmd_prefill(int argc, char **argv) {
     int r = cli_parse("prefill", argc, argv, &c, opts, PCOMP_KNOB_COUNT + 6, help, NULL, 0, NULL);
     if (r) return r == 1 ? 0 : 2;
     char default_text[4096];
-    if (!text_path) {
-        if (pcb_data_file(PCB_DEFAULT_TEXT, default_text, sizeof default_text)) return cli_error("prefill");
-        text_path = default_text;
-    }
+    if (!(text_path = pcb_data_path_or(text_path, PCB_DEFAULT_TEXT, default_text, sizeof default_text)))
+        return cli_error("prefill");
     if (random_shape && !c.cuda) {
         fprintf(stderr, "pcbench prefill: --random-model needs --backend cuda\n");
         return 2;
