@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "bench/base/text_file.h"
 #include "bench/model/gguf.h"
 #include "kernels/kernels.h"
 #include "tests/test.h"
@@ -19,15 +20,9 @@
 static cJSON *golden;
 
 static cJSON *load_golden(void) {
-    FILE *fp = fopen(GOLDEN_PATH, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    fclose(fp);
-    s[got] = 0;
+    size_t n;
+    char *s = read_text_file(GOLDEN_PATH, &n);
+    if (!s) return NULL;
     cJSON *j = cJSON_Parse(s);
     free(s);
     return j;

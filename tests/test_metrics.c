@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/base/text_file.h"
 #include "bench/tasks/metrics.h"
 #include "bench/tasks/metrics_text.h"
 #include "tests/test.h"
@@ -250,15 +251,9 @@ static void test_text_primitives(void) {
 // Golden values from the official Python code
 
 static cJSON *load_json(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = pcb_malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    buf[got] = 0;
+    size_t n;
+    char *buf = read_text_file(path, &n);
+    if (!buf) return NULL;
     cJSON *j = cJSON_Parse(buf);
     free(buf);
     return j;

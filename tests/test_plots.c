@@ -16,6 +16,7 @@
 #include "analysis/report/plots_attn.h"
 #include "analysis/store/attn_log.h"
 #include "bench/base/error.h"
+#include "bench/base/text_file.h"
 #include "tests/test.h"
 
 static char dir[64];
@@ -35,16 +36,9 @@ static long size_of(const char *path) {
 
 // Whole file, NUL-terminated; NULL if unreadable.
 static char *slurp(const char *path, long *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-    buf[n] = 0;
-    fclose(f);
-    if (len) *len = n;
+    size_t n = 0;
+    char *buf = read_text_file(path, &n);
+    if (len) *len = (long)n;
     return buf;
 }
 

@@ -13,6 +13,7 @@
 #include "analysis/store/results_store.h"
 #include "bench/base/error.h"
 #include "bench/base/stats.h"
+#include "bench/base/text_file.h"
 #include "tests/test.h"
 
 static char dir[64];
@@ -30,14 +31,9 @@ static int sql(const char *path, const char *text) {
 }
 
 static char *slurp(const char *path, long *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)*n + 1);
-    *n = (long)fread(s, 1, (size_t)*n, f);
-    fclose(f);
+    size_t len = 0;
+    char *s = read_text_file(path, &len);
+    *n = (long)len;
     return s;
 }
 

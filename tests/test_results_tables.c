@@ -15,6 +15,7 @@
 #include "analysis/report/results_tables.h"
 #include "analysis/store/results_store.h"
 #include "bench/base/error.h"
+#include "bench/base/text_file.h"
 #include "tests/test.h"
 
 #define MIB (1024 * 1024)
@@ -140,16 +141,8 @@ static char *render(const results_db *db, const results_tables *t, results_forma
 }
 
 static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = 0;
-    fclose(f);
-    return s;
+    size_t len;
+    return read_text_file(path, &len);
 }
 
 // Equal to the golden file, or (PCB_UPDATE_GOLDEN=1) rewrites it.

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bench/base/error.h"
+#include "bench/base/text_file.h"
 #include "bench/model/gguf.h"
 #include "bench/model/tokenizer.h"
 #include "tests/test.h"
@@ -209,24 +210,7 @@ static const char *model_path(void) {
     return p && *p ? p : "models/SmolLM2-135M-Instruct.Q4_1.gguf";
 }
 
-static char *read_file(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0, r;
-    do {
-        if (n + 65536 > cap) {
-            cap = 2 * cap + 65536;
-            buf = pcb_realloc(buf, cap + 1);
-        }
-        r = fread(buf + n, 1, cap - n, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
-    buf[n] = 0;
-    *size = n;
-    return buf;
-}
+static char *read_file(const char *path, size_t *size) { return read_text_file(path, size); }
 
 // ---------------------------------------------------------------------------------------------
 // Byte-level BPE
